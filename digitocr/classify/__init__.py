@@ -1,0 +1,1 @@
+"""Digit crops -> predictions: model card, ONNX Runtime engine, batched predictor."""

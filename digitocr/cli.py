@@ -1,0 +1,375 @@
+"""The `digitocr` command: parse -> options -> api -> exit code. Nothing else lives here."""
+
+from __future__ import annotations
+
+import logging
+import signal
+import sys
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+
+from .errors import ConfigError, DigitocrError, ExitCode
+from .options import DEFAULT_MODEL, Device, Engine, OutputFormat, Rasterizer
+
+app = typer.Typer(
+    name="digitocr",
+    help="Read handwritten digits (cheque amounts, ZIP codes, form fields) off scanned documents.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+data_app = typer.Typer(
+    help="The MNIST dataset used for training and evaluation.", no_args_is_help=True
+)
+app.add_typer(data_app, name="data")
+log = logging.getLogger("digitocr")
+
+
+def _fail(exc: DigitocrError) -> typer.Exit:
+    typer.secho(f"digitocr: error: {exc.message}", err=True, fg="red")
+    return typer.Exit(int(exc.exit_code))
+
+
+def _sigterm(signum: int, frame: Any) -> None:
+    raise KeyboardInterrupt
+
+
+@app.callback()
+def _main(
+    verbose: Annotated[
+        int, typer.Option("--verbose", "-v", count=True, help="More logging on stderr.")
+    ] = 0,
+) -> None:
+    logging.basicConfig(
+        level=logging.WARNING - 10 * min(verbose, 2),
+        format="%(levelname)s %(name)s: %(message)s",
+        stream=sys.stderr,
+    )
+    from .classify.engine import ort_available
+
+    if not ort_available():
+        typer.echo(
+            "digitocr: note: no ONNX Runtime installed: pip install 'digitocr[cpu]' "
+            "(or 'digitocr[gpu]') to read documents",
+            err=True,
+        )
+
+
+@app.command()
+def run(
+    inputs: Annotated[
+        list[Path], typer.Argument(help="Files or folders (walked recursively, sorted).")
+    ],
+    *,
+    template: Annotated[
+        str,
+        typer.Option(
+            "--template",
+            "-t",
+            help="Built-in name (cheque, envelope, form, digits, amount, date, zip) "
+            "or a template YAML path.",
+        ),
+    ] = "cheque",
+    out: Annotated[
+        Path | None,
+        typer.Option(
+            "--out", "-o", help="Output file (.csv, .json, .jsonl); CSV on stdout if omitted."
+        ),
+    ] = None,
+    fmt: Annotated[
+        OutputFormat | None,
+        typer.Option("--format", "-f", help="Output format (default: from --out's suffix)."),
+    ] = None,
+    model: Annotated[
+        Path,
+        typer.Option(
+            help="ONNX model; its .json card must lie beside it.", envvar="DIGITOCR_MODEL"
+        ),
+    ] = DEFAULT_MODEL,
+    device: Annotated[
+        Device, typer.Option(help="auto uses CUDA only where it really works.")
+    ] = Device.auto,
+    dpi: Annotated[int, typer.Option(help="Resolution for rasterising PDFs.")] = 300,
+    rasterizer: Annotated[
+        Rasterizer, typer.Option(help="PDF backend: poppler (pdf2image) or pdfium (pip-only).")
+    ] = Rasterizer.auto,
+    workers: Annotated[int, typer.Option(help="Worker processes (0: one per available core).")] = 0,
+    engine: Annotated[
+        Engine, typer.Option(help="local process pool, or ray (needs the [ray] extra).")
+    ] = Engine.local,
+    ray_address: Annotated[
+        str | None, typer.Option(help="Join a running Ray cluster (default: start a local one).")
+    ] = None,
+    overlays: Annotated[
+        Path | None,
+        typer.Option(help="Write a PNG per page showing fields, digits and confidences."),
+    ] = None,
+    review_threshold: Annotated[
+        float | None, typer.Option(help="Override the template's review threshold (0-1).")
+    ] = None,
+    page_timeout: Annotated[
+        float | None,
+        typer.Option(help="Seconds a page may take before it becomes a failed record."),
+    ] = None,
+    max_pixels: Annotated[
+        int, typer.Option(help="Largest image accepted (pixels), against decompression bombs.")
+    ] = 200_000_000,
+    resume: Annotated[
+        bool,
+        typer.Option(
+            help="Continue an interrupted run into the same --out, skipping pages already written."
+        ),
+    ] = False,
+    deskew: Annotated[bool, typer.Option(help="Estimate and undo page skew.")] = True,
+    quiet: Annotated[
+        bool, typer.Option("--quiet", "-q", help="No progress bar or summary.")
+    ] = False,
+) -> None:
+    """Read documents and write one record per page (see the README's output contract)."""
+    from pydantic import ValidationError
+
+    from .options import RunOptions
+    from .runner import run_command
+
+    signal.signal(signal.SIGTERM, _sigterm)
+    try:
+        try:
+            options = RunOptions(
+                template=template,
+                model=model,
+                device=device,
+                dpi=dpi,
+                rasterizer=rasterizer,
+                workers=workers,
+                engine=engine,
+                ray_address=ray_address,
+                overlays=overlays,
+                review_threshold=review_threshold,
+                page_timeout=page_timeout,
+                max_pixels=max_pixels,
+                resume=resume,
+                deskew=deskew,
+            )
+        except ValidationError as exc:
+            err = exc.errors()[0]
+            raise ConfigError(f"--{'-'.join(str(x) for x in err['loc'])}: {err['msg']}") from exc
+        code = run_command([str(i) for i in inputs], options, out=out, fmt=fmt, quiet=quiet)
+    except DigitocrError as exc:
+        raise _fail(exc) from None
+    raise typer.Exit(int(code))
+
+
+@app.command()
+def train(
+    *,
+    arch: Annotated[
+        str, typer.Option(help="mlp, cnn (the original design), resnet, or digitnet (default).")
+    ] = "digitnet",
+    data: Annotated[
+        Path | None, typer.Option(help="MNIST folder (IDX files).", envvar="DIGITOCR_DATA")
+    ] = None,
+    out: Annotated[
+        Path, typer.Option(help="Where to write the ONNX model (card and plots beside it).")
+    ] = Path("models/digits.onnx"),
+    epochs: Annotated[int, typer.Option(min=1)] = 30,
+    batch_size: Annotated[int, typer.Option(min=1)] = 128,
+    optimizer: Annotated[
+        str, typer.Option(help="adam, rmsprop or sgd (Nesterov momentum 0.9).")
+    ] = "adam",
+    learning_rate: Annotated[float, typer.Option(min=0.0)] = 1e-3,
+    batch_norm: Annotated[bool, typer.Option(help="Batch normalisation after each layer.")] = True,
+    dropout: Annotated[float, typer.Option(min=0.0, max=0.9)] = 0.5,
+    augment: Annotated[bool, typer.Option(help="Rotation 10 deg, shifts 0.1, zoom 0.1.")] = True,
+    scan_augment: Annotated[
+        float,
+        typer.Option(help="Share of digits given scan effects (strokes, blur, noise, box lines)."),
+    ] = 0.4,
+    val_size: Annotated[int, typer.Option(help="Digits held out of train for validation.")] = 5000,
+    patience: Annotated[int, typer.Option(help="Early stopping patience (epochs).")] = 6,
+    limit: Annotated[
+        int, typer.Option(help="Use only N training digits (0: all), for quick runs.")
+    ] = 0,
+    seed: Annotated[int, typer.Option()] = 0,
+    evaluate_test: Annotated[
+        bool,
+        typer.Option(
+            "--evaluate/--no-evaluate", help="Evaluate on the MNIST test split after export."
+        ),
+    ] = True,
+) -> None:
+    """Train a classifier on MNIST train, export it to ONNX with its card, and evaluate it."""
+    import json
+
+    try:
+        try:
+            from .train.fit import TrainOptions
+            from .train.run import train_and_export
+        except ImportError as exc:
+            from .errors import MissingDependencyError
+
+            raise MissingDependencyError(
+                "training needs the [train] extra: pip install 'digitocr[train]' "
+                f"({exc.name} missing)"
+            ) from exc
+        opts = TrainOptions(
+            arch=arch,
+            epochs=epochs,
+            batch_size=batch_size,
+            optimizer=optimizer,
+            learning_rate=learning_rate,
+            batch_norm=batch_norm,
+            dropout=dropout,
+            augment=augment,
+            scan_augment=scan_augment,
+            val_size=val_size,
+            limit=limit,
+            patience=patience,
+            seed=seed,
+            data=str(data) if data else None,
+            out=str(out),
+        )
+        metrics = train_and_export(opts, evaluate_test=evaluate_test)
+    except DigitocrError as exc:
+        raise _fail(exc) from None
+    typer.echo(json.dumps(metrics, indent=1))
+
+
+@app.command()
+def evaluate(
+    *,
+    model: Annotated[Path, typer.Option(envvar="DIGITOCR_MODEL")] = DEFAULT_MODEL,
+    data: Annotated[Path | None, typer.Option(help="MNIST folder.", envvar="DIGITOCR_DATA")] = None,
+    limit: Annotated[int, typer.Option(help="Only the first N test digits (0: all).")] = 0,
+    plots: Annotated[
+        Path | None, typer.Option(help="Folder for the confusion matrix and mistakes PNGs.")
+    ] = None,
+) -> None:
+    """Accuracy of an ONNX model on the MNIST test split (ONNX Runtime only)."""
+    import json
+
+    from .train.evaluate import evaluate as run_eval
+
+    try:
+        ev = run_eval(model, str(data) if data else None, limit=limit)
+        if plots is not None:
+            from . import datasets
+            from .train.evaluate import plot_confusion, plot_mistakes
+
+            plots.mkdir(parents=True, exist_ok=True)
+            plot_confusion(ev, plots / "confusion.png")
+            plot_mistakes(
+                ev,
+                datasets.load("test", str(data) if data else None).images,
+                plots / "mistakes.png",
+            )
+    except DigitocrError as exc:
+        raise _fail(exc) from None
+    typer.echo(json.dumps(ev.export(), indent=1))
+
+
+@app.command()
+def synth(
+    out: Annotated[Path, typer.Argument(help="Folder for the generated scans and truth.json.")],
+    *,
+    kind: Annotated[str, typer.Option(help="cheque, envelope or form.")] = "cheque",
+    count: Annotated[int, typer.Option(min=1, help="Number of pages.")] = 10,
+    source: Annotated[
+        str, typer.Option(help="Handwriting: procedural, mnist-train or mnist-test.")
+    ] = "procedural",
+    formats: Annotated[
+        str, typer.Option(help="Comma-separated file formats, cycled: png,jpg,tif,pdf.")
+    ] = "png,jpg,tif,pdf",
+    multipage: Annotated[int, typer.Option(min=1, help="Pages per TIFF/PDF file.")] = 1,
+    form_template: Annotated[
+        Path, typer.Option(help="Template YAML with `draw` entries (forms).")
+    ] = Path("pipelines/application-form.yaml"),
+    dpi: Annotated[str, typer.Option(help="Resolution range, e.g. 150-300.")] = "150-300",
+    seed: Annotated[int, typer.Option()] = 0,
+    data: Annotated[
+        Path | None, typer.Option(help="MNIST folder (mnist-* sources).", envvar="DIGITOCR_DATA")
+    ] = None,
+) -> None:
+    """Generate realistic scanned documents with exact ground truth (truth.json)."""
+    from .synth.degrade import Scan
+    from .synth.generate import FORMATS, SynthOptions, generate
+
+    fmts = tuple(
+        f.strip().lower().replace("jpeg", "jpg").replace("tiff", "tif") for f in formats.split(",")
+    )
+    try:
+        bad = [f for f in fmts if f not in FORMATS]
+        if (
+            bad
+            or kind not in ("cheque", "envelope", "form")
+            or source not in ("procedural", "mnist-train", "mnist-test")
+        ):
+            raise ConfigError(f"bad synth options: kind={kind} source={source} formats={formats}")
+        lo, _, hi = dpi.partition("-")
+        scan = Scan(dpi=(int(lo), int(hi or lo)))
+        truth = generate(
+            SynthOptions(
+                out=out,
+                kind=kind,
+                count=count,
+                source=source,
+                formats=fmts,
+                multipage=multipage,
+                seed=seed,
+                data=str(data) if data else None,
+                form_template=str(form_template),
+                scan=scan,
+            )
+        )
+    except ValueError as exc:
+        raise _fail(ConfigError(f"bad --dpi {dpi!r}: use LOW-HIGH, e.g. 150-300")) from exc
+    except DigitocrError as exc:
+        raise _fail(exc) from None
+    typer.echo(f"wrote {len(truth)} pages and truth.json to {out}")
+
+
+@app.command()
+def templates(
+    name: Annotated[str | None, typer.Argument(help="Show one template's fields.")] = None,
+) -> None:
+    """List the built-in templates, or show one."""
+    from .templates.schema import builtin_names, load_template
+
+    try:
+        if name is None:
+            for n in builtin_names():
+                typer.echo(f"{n:10} {load_template(n).description}")
+            return
+        t = load_template(name)
+    except DigitocrError as exc:
+        raise _fail(exc) from None
+    typer.echo(f"{t.name}: {t.description} (review threshold {t.review_threshold})")
+    for f in t.fields:
+        how = ", ".join(loc.method for loc in f.locate)
+        typer.echo(f"  {f.name:10} {f.type:7} located by {how}")
+
+
+@data_app.command("fetch")
+def data_fetch(
+    data: Annotated[
+        Path | None, typer.Option(help="Destination folder.", envvar="DIGITOCR_DATA")
+    ] = None,
+) -> None:
+    """Download the four MNIST files and verify their SHA-256 (needs internet)."""
+    from .datasets import fetch
+
+    try:
+        folder = fetch(data)
+    except DigitocrError as exc:
+        raise _fail(exc) from None
+    typer.echo(f"MNIST ready in {folder}")
+
+
+def main() -> None:
+    """Console-script entry point."""
+    try:
+        app()
+    except KeyboardInterrupt:
+        typer.echo("digitocr: interrupted", err=True)
+        sys.exit(int(ExitCode.interrupted))

@@ -1,0 +1,1 @@
+"""How pages are spread over processes (local) or a Ray cluster (ray)."""

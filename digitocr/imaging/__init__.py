@@ -1,0 +1,1 @@
+"""Page-level image operations: polarity, contrast, binarisation, speckles, deskew."""

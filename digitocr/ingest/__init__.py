@@ -1,0 +1,1 @@
+"""Files -> pages: walk the inputs, sniff formats, rasterise images and PDFs."""

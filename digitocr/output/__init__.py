@@ -1,0 +1,1 @@
+"""Records -> files: CSV / JSON / JSON Lines writers and overlay PNGs."""

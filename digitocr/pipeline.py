@@ -1,0 +1,181 @@
+"""One page through the stages, in order; a failure becomes a failed record.
+
+Page -> AlignedPage (clean, deskew) -> FieldCrops (template) -> DigitCrops (segment)
+-> Predictions (classify) -> FieldResults -> Record.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+
+from .classify.predictor import Predictor
+from .errors import DigitocrError
+from .fields import Item, build_value, is_valid
+from .imaging.binarize import binarize, despeckle, normalize_gray
+from .imaging.deskew import estimate_skew, rotate
+from .segment.digits import segment_field
+from .templates.locate import locate_fields
+from .templates.schema import FieldSpec, Template
+from .types import AlignedPage, Box, DigitResult, FieldCrop, FieldResult, Page, Record
+
+__all__ = ["align", "failed_record", "read_fields", "read_page"]
+
+log = logging.getLogger(__name__)
+
+
+def align(page: Page, *, deskew: bool = True) -> AlignedPage:
+    """Clean the page (polarity, contrast, binarise, despeckle) and undo its skew."""
+    gray = normalize_gray(page.image)
+    ink = binarize(gray)
+    angle = estimate_skew(ink) if deskew and min(gray.shape) >= 64 else 0.0
+    if abs(angle) >= 0.05:
+        gray, inverse = rotate(gray, angle)
+        ink = binarize(gray)
+    else:
+        angle, inverse = 0.0, np.array([[1.0, 0, 0], [0, 1.0, 0]])
+    speck = max(2, int((min(gray.shape) / 400) ** 2))
+    return AlignedPage(page, gray, despeckle(ink, speck), angle, inverse)
+
+
+def _to_page(
+    box: Box, offset: tuple[int, int], inverse: npt.NDArray[Any], shape: tuple[int, int]
+) -> Box:
+    """Field-relative box -> pixel box in the page as rasterised (before deskew)."""
+    x0, y0, x1, y1 = box[0] + offset[0], box[1] + offset[1], box[2] + offset[0], box[3] + offset[1]
+    pts = np.array([[x0, y0, 1], [x1, y0, 1], [x0, y1, 1], [x1, y1, 1]], np.float64) @ inverse.T
+    h, w = shape
+    return (
+        int(max(0, np.floor(pts[:, 0].min()))),
+        int(max(0, np.floor(pts[:, 1].min()))),
+        int(min(w, np.ceil(pts[:, 0].max()))),
+        int(min(h, np.ceil(pts[:, 1].max()))),
+    )
+
+
+def _empty(spec: FieldSpec) -> FieldResult:
+    return FieldResult(value=None, confidence=0.0, valid=False, needs_review=True)
+
+
+def read_fields(
+    aligned: AlignedPage,
+    template: Template,
+    predictor: Predictor,
+    *,
+    review_threshold: float | None = None,
+) -> dict[str, FieldResult]:
+    """Read the template's fields; with variants, keep the most plausible reading."""
+    if not template.resolved:
+        return _read_fields(aligned, template, predictor, review_threshold=review_threshold)
+    h, w = aligned.gray.shape
+    best: tuple[float, dict[str, FieldResult]] | None = None
+    for var in template.resolved:
+        res = _read_fields(aligned, var, predictor, review_threshold=review_threshold)
+        score = sum(r.valid for r in res.values()) + sum(r.confidence for r in res.values()) / 100
+        if var.aspect and var.aspect[0] <= w / h <= var.aspect[1]:
+            score += 0.5
+        if best is None or score > best[0]:
+            best = (score, res)
+    assert best is not None
+    return {f.name: best[1][f.name] for f in template.fields}
+
+
+def _read_fields(
+    aligned: AlignedPage,
+    template: Template,
+    predictor: Predictor,
+    *,
+    review_threshold: float | None = None,
+) -> dict[str, FieldResult]:
+    crops = locate_fields(aligned, template)
+    shape = aligned.page.image.shape[:2]
+    results: dict[str, FieldResult] = {}
+    for spec in template.fields:
+        field: FieldCrop | None = crops.get(spec.name)
+        if field is None:
+            results[spec.name] = _empty(spec)
+            continue
+        pieces = segment_field(field, predictor)
+        digit_idx = [i for i, p in enumerate(pieces) if not p.separator]
+        preds = predictor.predict([pieces[i].image for i in digit_idx])
+        by_idx = dict(zip(digit_idx, preds, strict=True))
+        items: list[Item] = []
+        digits: list[DigitResult] = []
+        for i, piece in enumerate(pieces):
+            box = _to_page(piece.box, (field.box[0], field.box[1]), aligned.rotation, shape)
+            if piece.separator:
+                items.append(Item(piece.separator, 1.0, True))
+                continue
+            pred = by_idx[i]
+            label = predictor.labels[pred.label]
+            items.append(Item(label, pred.confidence, False))
+            digits.append(DigitResult(label, pred.confidence, box))
+        value = build_value(spec, items)
+        confidence = float(np.prod([d.confidence for d in digits])) if digits else 0.0
+        valid = is_valid(spec, value)
+        threshold = review_threshold if review_threshold is not None else template.threshold(spec)
+        fbox = _to_page(
+            (0, 0, field.box[2] - field.box[0], field.box[3] - field.box[1]),
+            (field.box[0], field.box[1]),
+            aligned.rotation,
+            shape,
+        )
+        results[spec.name] = FieldResult(
+            value=value,
+            confidence=confidence if value is not None else 0.0,
+            valid=valid,
+            needs_review=(not valid) or confidence < threshold,
+            digits=tuple(digits),
+            box=fbox,
+        )
+    return results
+
+
+def read_page(
+    page: Page,
+    template: Template,
+    predictor: Predictor,
+    *,
+    deskew: bool = True,
+    review_threshold: float | None = None,
+) -> Record:
+    """Read one page; any per-page error becomes a failed record (the batch goes on)."""
+    try:
+        aligned = align(page, deskew=deskew)
+        fields = read_fields(aligned, template, predictor, review_threshold=review_threshold)
+    except DigitocrError as exc:
+        return failed_record(page.source, page.number, template.name, exc.message, page.sha256)
+    except MemoryError:
+        return failed_record(
+            page.source, page.number, template.name, "out of memory on this page", page.sha256
+        )
+    except Exception as exc:
+        log.exception("unexpected error on %s page %d", page.source, page.number)
+        msg = f"internal error ({type(exc).__name__}: {exc}); please report it with this file"
+        return failed_record(page.source, page.number, template.name, msg, page.sha256)
+    return Record(
+        page.source,
+        page.number,
+        template.name,
+        "ok",
+        None,
+        aligned.skew_degrees,
+        fields,
+        page.sha256,
+    )
+
+
+def failed_record(source: str, number: int, template: str, error: str, sha256: str = "") -> Record:
+    return Record(
+        source,
+        number,
+        template,
+        "failed",
+        error.splitlines()[0] if error else "error",
+        None,
+        {},
+        sha256,
+    )

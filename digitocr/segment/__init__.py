@@ -1,0 +1,1 @@
+"""Fields -> digit crops: segmentation and MNIST-style normalisation."""

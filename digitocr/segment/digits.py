@@ -1,0 +1,299 @@
+"""Field -> digit crops with OpenCV connected components.
+
+Drops specks and leftover rulings, merges broken strokes, recognises separators
+(decimal point or comma, slash, hyphen) by shape and position, splits touching digits
+at the cut the classifier is surest about, and orders everything left to right.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import cv2
+import numpy as np
+import numpy.typing as npt
+
+from ..types import Box, DigitCrop, FieldCrop
+from .normalize import normalize_digit
+
+__all__ = ["Scorer", "segment_field"]
+
+Mask = npt.NDArray[Any]
+# Classifies a list of 28x28 crops -> (N, 10) probabilities.
+Scorer = Callable[[Sequence[npt.NDArray[Any]]], npt.NDArray[Any]]
+
+
+@dataclass(eq=False)
+class _Blob:
+    mask: Mask  # full-field-size mask of this blob's pixels (cropped lazily)
+    box: Box
+
+    @property
+    def w(self) -> int:
+        return self.box[2] - self.box[0]
+
+    @property
+    def h(self) -> int:
+        return self.box[3] - self.box[1]
+
+    @property
+    def cx(self) -> float:
+        return (self.box[0] + self.box[2]) / 2
+
+    def crop(self) -> Mask:
+        x0, y0, x1, y1 = self.box
+        return self.mask[y0:y1, x0:x1]
+
+
+def _union(a: _Blob, b: _Blob) -> _Blob:
+    box = (
+        min(a.box[0], b.box[0]),
+        min(a.box[1], b.box[1]),
+        max(a.box[2], b.box[2]),
+        max(a.box[3], b.box[3]),
+    )
+    return _Blob(cv2.bitwise_or(a.mask, b.mask), box)
+
+
+def _components(ink: Mask) -> list[_Blob]:
+    n, labels, stats, _ = cv2.connectedComponentsWithStats(ink, connectivity=8)
+    blobs = []
+    for i in range(1, n):
+        x, y, w, h, _area = (int(v) for v in stats[i])
+        mask = np.zeros_like(ink)
+        sub = labels[y : y + h, x : x + w] == i
+        mask[y : y + h, x : x + w][sub] = 255
+        blobs.append(_Blob(mask, (x, y, x + w, y + h)))
+    return blobs
+
+
+def _digit_height(blobs: list[_Blob], field_h: int) -> float:
+    sizable = [b.h for b in blobs if b.h >= 0.2 * field_h and (b.crop() > 0).sum() >= 12]
+    if not sizable:
+        sizable = [b.h for b in blobs]
+    return float(np.percentile(sizable, 75)) if sizable else float(field_h)
+
+
+def _x_overlap(a: _Blob, b: _Blob) -> float:
+    inter = min(a.box[2], b.box[2]) - max(a.box[0], b.box[0])
+    return inter / max(1, min(a.w, b.w))
+
+
+def _separator(b: _Blob, band: tuple[float, float], H: float) -> str:
+    """'.', '-', '/' or '' (not a separator), by size, shape and position in the line."""
+    top, bottom = band
+    cy = (b.box[1] + b.box[3]) / 2
+    rel = (cy - top) / max(1.0, bottom - top)
+    area = float((b.crop() > 0).sum())
+    if b.h < 0.38 * H and b.w < 0.5 * H and rel > 0.62:
+        return "."  # a point on the baseline
+    if (
+        b.h < 0.6 * H
+        and b.w < 0.35 * H
+        and rel > 0.7
+        and b.box[3] > bottom - 0.05 * H
+        and b.box[1] > top + 0.45 * H
+    ):
+        return "."  # a comma: low, small, reaching the baseline or below
+    if b.h < 0.28 * H and b.w >= 1.3 * b.h and 0.15 * H <= b.w <= 1.1 * H and 0.25 < rel < 0.8:
+        return "-"
+    if b.h >= 0.5 * H and b.w >= 0.25 * b.h:
+        fill = area / max(1, b.w * b.h)
+        ys, xs = np.nonzero(b.crop())
+        if len(xs) > 5 and fill < 0.3:
+            slope = np.polyfit(ys.astype(float), xs.astype(float), 1)[0]  # dx/dy
+            if slope < -0.12:  # leans right going up: '/'
+                return "/"
+    return ""
+
+
+def _split_candidates(b: _Blob, k: int = 5) -> list[int]:
+    """Cut columns at the valleys of the blob's vertical projection."""
+    crop = b.crop() > 0
+    proj = crop.sum(axis=0).astype(np.float64)
+    lo, hi = int(0.25 * b.w), int(0.75 * b.w)
+    if hi - lo < 2:
+        return []
+    order = np.argsort(proj[lo:hi], kind="stable")
+    cuts: list[int] = []
+    for o in order:
+        c = lo + int(o)
+        if all(abs(c - x) > 3 for x in cuts):
+            cuts.append(c)
+        if len(cuts) >= k:
+            break
+    return cuts
+
+
+def _cut(b: _Blob, c: int) -> tuple[_Blob, _Blob] | None:
+    x0, y0, x1, y1 = b.box
+    left, right = b.mask.copy(), b.mask.copy()
+    left[:, x0 + c :] = 0
+    right[:, : x0 + c] = 0
+    parts = []
+    for m in (left, right):
+        ys, xs = np.nonzero(m[y0:y1, x0:x1])
+        if len(ys) < 8:
+            return None
+        parts.append(
+            _Blob(
+                m,
+                (
+                    x0 + int(xs.min()),
+                    y0 + int(ys.min()),
+                    x0 + int(xs.max()) + 1,
+                    y0 + int(ys.max()) + 1,
+                ),
+            )
+        )
+    return parts[0], parts[1]
+
+
+def _split(b: _Blob, H: float, score: Scorer | None, depth: int = 0) -> list[_Blob]:
+    """Split a blob too wide for one digit where the classifier is surest of both halves."""
+    if score is None or depth > 3 or b.w < 1.15 * H or b.w < 0.9 * b.h:
+        return [b]
+    whole = float(score([normalize_digit(b.crop())])[0].max())
+    # A blob wider than it is tall is rarely one digit: discount the whole reading.
+    whole *= 0.5 if b.w > 1.25 * b.h else 1.0
+    best: tuple[float, tuple[_Blob, _Blob] | None] = (whole, None)
+    # Each half must be digit-sized: a cut that leaves a bar or a speck is no split.
+    pairs = [
+        p
+        for p in (_cut(b, c) for c in _split_candidates(b))
+        if p and all(q.h >= 0.55 * H and q.w >= 0.2 * H for q in p)
+    ]
+    if pairs:
+        probs = score([normalize_digit(p.crop()) for pair in pairs for p in pair])
+        for i, pair in enumerate(pairs):
+            s = float(probs[2 * i].max() * probs[2 * i + 1].max())
+            if s > best[0]:
+                best = (s, pair)
+    if best[1] is None:
+        return [b]
+    left, right = best[1]
+    return _split(left, H, score, depth + 1) + _split(right, H, score, depth + 1)
+
+
+def _by_cells(blobs: list[_Blob], cells: Sequence[Box]) -> tuple[list[_Blob], list[_Blob]]:
+    """One digit per comb cell: blobs whose centre falls in a cell are one digit."""
+    in_cell: dict[int, _Blob] = {}
+    outside: list[_Blob] = []
+    for b in blobs:
+        cy = (b.box[1] + b.box[3]) / 2
+        idx = next(
+            (i for i, c in enumerate(cells) if c[0] <= b.cx < c[2] and c[1] - 5 <= cy <= c[3] + 5),
+            None,
+        )
+        if idx is None:
+            outside.append(b)
+        else:
+            in_cell[idx] = _union(in_cell[idx], b) if idx in in_cell else b
+    return [in_cell[i] for i in sorted(in_cell)], outside
+
+
+def segment_field(field: FieldCrop, score: Scorer | None = None) -> list[DigitCrop]:
+    """Digit and separator crops of one field, left to right."""
+    ink = field.ink
+    if ink.size == 0 or not ink.any():
+        return []
+    blobs = _components(ink)
+    H = _digit_height(blobs, ink.shape[0])
+    # Specks and leftover ruling fragments.
+    blobs = [
+        b
+        for b in blobs
+        if (b.crop() > 0).sum() >= max(4.0, 0.004 * H * H)
+        and not (b.h < 0.15 * H and b.w > 1.2 * H)
+        and b.h <= 2.5 * H
+    ]
+    if field.inner is not None and not field.cells:
+        ix0, iy0, ix1, iy1 = field.inner
+        blobs = [b for b in blobs if ix0 <= b.cx <= ix1 and iy0 <= (b.box[1] + b.box[3]) / 2 <= iy1]
+    if not blobs:
+        return []
+    big = [b for b in blobs if b.h >= 0.45 * H]
+    if big:
+        top = float(np.median([b.box[1] for b in big]))
+        bottom = float(np.median([b.box[3] for b in big]))
+    else:
+        top, bottom = 0.0, float(ink.shape[0])
+    if field.cells:
+        digits, outside = _by_cells(blobs, field.cells)
+        items = [(b, "") for b in digits if b.h >= 0.3 * H]
+        items += [(b, s) for b in outside if (s := _separator(b, (top, bottom), H))]
+    else:
+        items = _merge_and_label(blobs, (top, bottom), H, field.kind, score)
+        split: list[tuple[_Blob, str]] = []
+        for b, sep in items:
+            if sep:
+                split.append((b, sep))
+            else:
+                split.extend((p, "") for p in _split(b, H, score))
+        items = split
+    items.sort(key=lambda t: t[0].cx)
+    out = []
+    for b, sep in items:
+        img = np.zeros((28, 28), np.float32) if sep else normalize_digit(b.crop())
+        out.append(DigitCrop(image=img, box=b.box, separator=sep))
+    return out
+
+
+def _merge_and_label(
+    blobs: list[_Blob], band: tuple[float, float], H: float, kind: str, score: Scorer | None = None
+) -> list[tuple[_Blob, str]]:
+    """Merge broken strokes into digits; label the pieces that are separators."""
+    # Specks never join a digit (they would shrink it when normalised).
+    parts = [b for b in blobs if b.h >= 0.2 * H or (b.crop() > 0).sum() >= 0.02 * H * H]
+    dots = [b for b in blobs if b not in parts and _separator(b, band, H) == "."]
+    # 1. Pieces stacked over each other are one digit (a '5' whose bar came off).
+    merged: list[_Blob] = []
+    for b in sorted(parts, key=lambda b: -b.h):
+        for i, m in enumerate(merged):
+            if _x_overlap(b, m) > 0.5 and not (
+                _separator(b, band, H) == "." and _x_overlap(b, m) < 0.8
+            ):
+                merged[i] = _union(m, b)
+                break
+        else:
+            merged.append(b)
+    merged.sort(key=lambda b: b.cx)
+    # 2. Separators by shape and position, among whole pieces.
+    labelled: list[tuple[_Blob, str]] = []
+    for b in merged:
+        sep = _separator(b, band, H)
+        if sep == "/" and kind != "date":
+            sep = ""
+        if sep == "-" and kind not in ("date", "zip", "digits"):
+            sep = ""
+        labelled.append((b, sep))
+    labelled += [(d, ".") for d in dots]
+    labelled.sort(key=lambda t: t[0].cx)
+    # 3. Halves of a digit drawn in two strokes (a '0' as '(' and ')'): merge when they
+    #    nearly touch and the classifier is sure of the whole.
+    if score is not None:
+        out: list[tuple[_Blob, str]] = []
+        for b, sep in labelled:
+            if out and not sep and not out[-1][1]:
+                a = out[-1][0]
+                gap = b.box[0] - a.box[2]
+                u = _union(a, b)
+                if (
+                    gap <= 0.12 * H
+                    and u.w <= 0.95 * H
+                    and min(a.h, b.h) >= 0.35 * H
+                    and max(a.w, b.w) < 0.6 * H
+                ):
+                    pu = float(score([normalize_digit(u.crop())])[0].max())
+                    pa, pb = (
+                        float(x.max())
+                        for x in score([normalize_digit(a.crop()), normalize_digit(b.crop())])
+                    )
+                    if pu >= 0.9 and pu > pa * pb:
+                        out[-1] = (u, "")
+                        continue
+            out.append((b, sep))
+        labelled = out
+    return [(b, sep) for b, sep in labelled if sep or b.h >= 0.3 * H]

@@ -1,0 +1,1 @@
+"""Generated documents with exact ground truth: procedural handwriting, layouts, scan effects."""

@@ -1,0 +1,1 @@
+"""Templates: YAML -> validated template, and page + template -> field crops."""

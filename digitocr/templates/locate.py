@@ -1,0 +1,235 @@
+"""Page + template -> field crops, by the printed structure the template names."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import cv2
+import numpy as np
+import numpy.typing as npt
+
+from ..types import AlignedPage, Box, FieldCrop
+from .schema import FieldSpec, Locate, Template
+from .structure import Structure, analyse
+
+__all__ = ["locate_fields", "remove_lines"]
+
+Mask = npt.NDArray[Any]
+
+
+def _in_region(box: Box, region: tuple[float, float, float, float], w: int, h: int) -> bool:
+    cx, cy = (box[0] + box[2]) / 2 / w, (box[1] + box[3]) / 2 / h
+    return region[0] <= cx <= region[2] and region[1] <= cy <= region[3]
+
+
+def _ink(mask: Mask, box: Box, inset: int) -> float:
+    x0, y0, x1, y1 = box
+    sub = mask[y0 + inset : y1 - inset, x0 + inset : x1 - inset]
+    return float((sub > 0).mean()) if sub.size else 0.0
+
+
+def _order(cands: list[Box], index: int) -> Box | None:
+    cands = sorted(cands, key=lambda b: (b[1], b[0]))
+    if not cands or not -len(cands) <= index < len(cands):
+        return None
+    return cands[index]
+
+
+def _relations(box: Box, loc: Locate, found: dict[str, Box]) -> bool:
+    if loc.below and loc.below in found and box[1] < found[loc.below][3] - 2:
+        return False
+    return not (loc.above and loc.above in found and box[3] > found[loc.above][1] + 2)
+
+
+def _extend_row(mask: Mask, row: Sequence[Box]) -> Box:
+    """A comb row's box, extended along its top ruling past cells the detector missed."""
+    x0, x1 = min(b[0] for b in row), max(b[2] for b in row)
+    y0 = int(np.median([b[1] for b in row]))
+    y1 = int(np.median([b[3] for b in row]))
+    cell = int(np.median([b[2] - b[0] for b in row]))
+    _h, w = mask.shape
+    rule: npt.NDArray[np.bool_] = np.asarray(
+        mask[max(0, y0 - 2) : y0 + 4].any(axis=0) & mask[max(0, y1 - 4) : y1 + 2].any(axis=0)
+    )
+    for direction in (1, -1):
+        x, gap = (x1, 0) if direction == 1 else (x0, 0)
+        while 0 < x < w - 1 and gap <= max(6, cell // 2):
+            x += direction
+            gap = 0 if rule[x] else gap + 1
+            if gap == 0:
+                if direction == 1:
+                    x1 = x
+                else:
+                    x0 = x
+    return (x0, y0, x1, y1)
+
+
+def _by_method(
+    loc: Locate, page: AlignedPage, st: Structure, found: dict[str, Box]
+) -> tuple[Box, tuple[Box, ...]] | None:
+    mask = page.ink
+    h, w = mask.shape
+    if loc.method == "whole":
+        return (0, 0, w, h), ()
+    if loc.method == "region":
+        x0, y0, x1, y1 = loc.region
+        return (int(x0 * w), int(y0 * h), int(x1 * w), int(y1 * h)), ()
+    if loc.method == "box":
+        cands = []
+        for r in st.rects:
+            aspect = r.width / max(1, r.height)
+            if r.cells or not loc.aspect[0] <= aspect <= loc.aspect[1]:
+                continue
+            if not loc.min_width * w <= r.width <= loc.max_width * w:
+                continue
+            if not _in_region(r.box, loc.region, w, h):
+                continue
+            if not _relations(r.box, loc, found):
+                continue
+            if loc.needs_ink and _ink(mask, r.box, max(3, r.height // 10)) < 0.004:
+                continue
+            cands.append(r.box)
+        box = _order(cands, loc.index)
+        return (box, ()) if box else None
+    if loc.method == "comb":
+        rows = []
+        for row in st.rows:
+            if not loc.cells[0] <= len(row) <= loc.cells[1] + 4:
+                continue
+            box = _extend_row(mask, row)
+            if not _in_region(box, loc.region, w, h) or not _relations(box, loc, found):
+                continue
+            if loc.needs_ink and _ink(mask, box, max(3, (box[3] - box[1]) // 8)) < 0.01:
+                continue
+            rows.append((box, tuple(row)))
+        rows.sort(key=lambda t: (t[0][1], t[0][0]))
+        if not rows or not -len(rows) <= loc.index < len(rows):
+            return None
+        return rows[loc.index]
+    if loc.method == "line":
+        ref_h = None
+        if loc.ref and loc.ref in found:
+            ref_h = found[loc.ref][3] - found[loc.ref][1]
+        band = int(loc.band * ref_h) if ref_h else int(loc.band_fraction * h)
+        rect_edges = {(r.box[1], r.box[3]) for r in st.rects}
+        cands = []
+        for ln in st.lines:
+            if ln[2] - ln[0] < loc.min_width * w or not _in_region(ln, loc.region, w, h):
+                continue
+            if any(abs(ln[1] - a) <= 3 or abs(ln[1] - b) <= 6 for a, b in rect_edges):
+                continue  # an edge of a printed box, not a writing line
+            field = (ln[0], max(0, ln[1] - band), ln[2], min(h, ln[3] + band // 6))
+            if not _relations(field, loc, found):
+                continue
+            if loc.needs_ink and _ink(mask, (field[0], field[1], field[2], ln[1] - 2), 0) < 0.003:
+                continue
+            cands.append(field)
+        box = _order(cands, loc.index)
+        return (box, ()) if box else None
+    if loc.method == "trailing":
+        from .trailing import trailing_group
+
+        box = trailing_group(mask, loc.region)
+        return (box, ()) if box else None
+    return None
+
+
+def remove_lines(ink: Mask, frames: Sequence[Box] = ()) -> Mask:
+    """Erase printed rulings from a field, then repair the strokes that crossed them.
+
+    OpenCV's morphological line extraction: open with long thin kernels, subtract,
+    then close small gaps where the rulings cut the strokes. `frames` are the printed
+    boxes or comb cells known to be in the field: verticals are removed only at their
+    edges (elsewhere a tall straight stroke is a '1'); without frames, only verticals
+    near the crop's sides are.
+    """
+    h, w = ink.shape
+    if h < 4 or w < 4:
+        return ink
+    ref_h = int(np.median([f[3] - f[1] for f in frames])) if frames else h
+    horiz_len = max(15, int(1.2 * ref_h))
+    horiz = cv2.morphologyEx(
+        ink, cv2.MORPH_OPEN, cv2.getStructuringElement(cv2.MORPH_RECT, (horiz_len, 1))
+    )
+    vert = cv2.morphologyEx(
+        ink,
+        cv2.MORPH_OPEN,
+        cv2.getStructuringElement(cv2.MORPH_RECT, (1, max(8, int(0.7 * ref_h)))),
+    )
+    allowed = np.zeros(w, bool)
+    if frames:
+        tol = max(3, ref_h // 15)
+        for f in frames:
+            for x in (f[0], f[2]):
+                allowed[max(0, x - tol) : min(w, x + tol + 1)] = True
+    else:
+        edge = max(4, h // 6)
+        allowed[:edge] = True
+        allowed[w - edge :] = True
+    vert[:, ~allowed] = 0
+    lines = cv2.bitwise_or(horiz, vert)
+    lines = cv2.dilate(lines, np.ones((3, 3), np.uint8))
+    strokes = cv2.subtract(ink, lines)
+    t = max(3, int(0.06 * ref_h))
+    closed = cv2.morphologyEx(
+        strokes, cv2.MORPH_CLOSE, cv2.getStructuringElement(cv2.MORPH_RECT, (1, t))
+    )
+    closed = cv2.morphologyEx(
+        closed, cv2.MORPH_CLOSE, cv2.getStructuringElement(cv2.MORPH_RECT, (t, 1))
+    )
+    repaired = cv2.bitwise_and(closed, lines)
+    return cv2.bitwise_or(strokes, repaired)
+
+
+def _crop(
+    page: AlignedPage, spec: FieldSpec, method: str, box: Box, cells: tuple[Box, ...]
+) -> FieldCrop:
+    h, w = page.ink.shape
+    x0, y0, x1, y1 = (max(0, box[0]), max(0, box[1]), min(w, box[2]), min(h, box[3]))
+    bh = y1 - y0
+    # Digits overflow their boxes: take a margin; the line removal cleans the rulings.
+    my = bh // 6 if method in ("box", "comb") else 0
+    mx = bh // 3 if method == "comb" else my
+    X0, Y0, X1, Y1 = max(0, x0 - mx), max(0, y0 - my), min(w, x1 + mx), min(h, y1 + my)
+    ink = page.ink[Y0:Y1, X0:X1]
+
+    def rel(b: Box) -> Box:
+        return (b[0] - X0, b[1] - Y0, b[2] - X0, b[3] - Y0)
+
+    frames = (
+        tuple(rel(c) for c in cells)
+        if cells
+        else ((rel((x0, y0, x1, y1)),) if method == "box" else ())
+    )
+    cleaned = ink if method == "whole" and min(ink.shape) < 60 else remove_lines(ink, frames)
+    return FieldCrop(
+        spec.name,
+        spec.type,
+        page.gray[Y0:Y1, X0:X1],
+        cleaned,
+        (X0, Y0, X1, Y1),
+        tuple(rel(c) for c in cells),
+        rel((x0, y0, x1, y1)),
+    )
+
+
+def locate_fields(page: AlignedPage, template: Template) -> dict[str, FieldCrop | None]:
+    """Find every field of `template` on `page`; None where no way of locating it worked."""
+    st = (
+        analyse(page.ink)
+        if any(loc.method in ("box", "comb", "line") for f in template.fields for loc in f.locate)
+        else Structure((), (), ())
+    )
+    found: dict[str, Box] = {}
+    out: dict[str, FieldCrop | None] = {}
+    for spec in template.fields:
+        out[spec.name] = None
+        for loc in spec.locate:
+            hit = _by_method(loc, page, st, found)
+            if hit:
+                box, cells = hit
+                found[spec.name] = box
+                out[spec.name] = _crop(page, spec, loc.method, box, cells)
+                break
+    return out

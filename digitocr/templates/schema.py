@@ -1,0 +1,145 @@
+"""Template YAML -> a validated `Template`, with errors that name the field and problem."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any, Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+
+from ..errors import TemplateError
+
+__all__ = ["BUILTIN_DIR", "FieldSpec", "Locate", "Template", "builtin_names", "load_template"]
+
+BUILTIN_DIR = Path(__file__).resolve().parent / "builtin"
+FieldType = Literal["digits", "amount", "date", "zip"]
+Region = tuple[float, float, float, float]
+
+
+class Locate(BaseModel):
+    """One way to find a field; a field lists several, tried in order."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    method: Literal["box", "line", "comb", "trailing", "region", "whole"]
+    # Where to search, as fractions of the deskewed page: x0, y0, x1, y1.
+    region: Region = (0.0, 0.0, 1.0, 1.0)
+    # box: width/height range of the printed rectangle; comb: number of cells.
+    aspect: tuple[float, float] = (1.5, 12.0)
+    min_width: float = 0.05  # fraction of page width
+    max_width: float = 0.6  # box: wider rectangles are page borders, not fields
+    cells: tuple[int, int] = (4, 12)
+    # Order among candidates: comb/line rows top to bottom (0 = first); -1 = last.
+    index: int = 0
+    below: str | None = None  # only candidates below this (already located) field
+    above: str | None = None  # only candidates above this field
+    band: float = 1.0  # line: height of the band above the line, in units of `ref` height
+    ref: str | None = None  # line: a located field whose height sets the band
+    band_fraction: float = 0.1  # line: band height as a page fraction when no ref
+    needs_ink: bool = True  # skip candidates with no handwriting in them
+
+    @model_validator(mode="after")
+    def _check(self) -> Locate:
+        x0, y0, x1, y1 = self.region
+        if not (0 <= x0 < x1 <= 1 and 0 <= y0 < y1 <= 1):
+            raise ValueError(f"region {self.region} must be 0 <= x0 < x1 <= 1, 0 <= y0 < y1 <= 1")
+        if self.aspect[0] > self.aspect[1] or self.cells[0] > self.cells[1]:
+            raise ValueError("ranges must be [low, high]")
+        return self
+
+
+class FieldSpec(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    name: str = Field(pattern=r"^[A-Za-z_][A-Za-z0-9_]*$")
+    type: FieldType = "digits"
+    locate: tuple[Locate, ...] = Field(min_length=1)
+    length: tuple[int, int] | None = None  # allowed digit count [min, max]
+    review_threshold: float | None = Field(None, ge=0, le=1)
+    # How `digitocr synth` draws this field (ignored when reading): label, position, cells.
+    draw: dict[str, Any] | None = None
+
+
+class Template(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    name: str
+    description: str = ""
+    aspect: tuple[float, float] | None = None  # expected page width/height range
+    review_threshold: float = Field(0.9, ge=0, le=1)
+    fields: tuple[FieldSpec, ...] = Field(min_length=1)
+    # Designs of the same form (same field names): each page is read with every variant
+    # and the reading with the most valid fields wins.
+    variants: tuple[str, ...] = ()
+    resolved: tuple[Template, ...] = Field(default=(), exclude=True)
+
+    @model_validator(mode="after")
+    def _check(self) -> Template:
+        names = [f.name for f in self.fields]
+        dup = {n for n in names if names.count(n) > 1}
+        if dup:
+            raise ValueError(f"field names must be unique: {sorted(dup)}")
+        for i, f in enumerate(self.fields):
+            for loc in f.locate:
+                for ref in (loc.below, loc.above, loc.ref):
+                    if ref is not None and ref not in names[:i]:
+                        raise ValueError(
+                            f"field {f.name!r} refers to {ref!r}, which is not a field "
+                            "listed before it"
+                        )
+        return self
+
+    def threshold(self, spec: FieldSpec) -> float:
+        return spec.review_threshold if spec.review_threshold is not None else self.review_threshold
+
+
+def builtin_names() -> list[str]:
+    return sorted(p.stem for p in BUILTIN_DIR.glob("*.yaml"))
+
+
+def _format_error(exc: ValidationError, path: str) -> str:
+    parts = []
+    for err in exc.errors()[:3]:
+        loc = ".".join(str(x) for x in err["loc"])
+        parts.append(f"{loc or '(top)'}: {err['msg']}")
+    return f"template {path} is invalid: " + "; ".join(parts)
+
+
+def load_template(name_or_path: str | Path) -> Template:
+    """A built-in template by name, or a user's YAML file by path."""
+    text = str(name_or_path)
+    path = Path(text)
+    if not path.suffix and (BUILTIN_DIR / f"{text}.yaml").is_file():
+        path = BUILTIN_DIR / f"{text}.yaml"
+    if not path.is_file():
+        raise TemplateError(
+            f"template {text!r} not found: use one of {', '.join(builtin_names())} "
+            "or the path of a template YAML (see pipelines/)"
+        )
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except (yaml.YAMLError, UnicodeDecodeError) as exc:
+        raise TemplateError(
+            f"template {path} is not valid YAML: {str(exc).splitlines()[0]}"
+        ) from exc
+    if not isinstance(data, dict):
+        raise TemplateError(f"template {path} must be a mapping with 'name' and 'fields'")
+    data.setdefault("name", path.stem)
+    try:
+        tmpl = Template.model_validate(data)
+    except ValidationError as exc:
+        raise TemplateError(_format_error(exc, str(path))) from exc
+    if not tmpl.variants:
+        return tmpl
+    resolved = []
+    names = [f.name for f in tmpl.fields]
+    for v in tmpl.variants:
+        local = path.parent / v if Path(v).suffix else path.parent / f"{v}.yaml"
+        var = load_template(local if local.is_file() else v)
+        if var.variants:
+            raise TemplateError(f"template {path}: variant {v!r} has variants of its own")
+        if sorted(f.name for f in var.fields) != sorted(names):
+            raise TemplateError(f"template {path}: variant {v!r} must have the fields {names}")
+        resolved.append(var)
+    return tmpl.model_copy(update={"resolved": tuple(resolved)})

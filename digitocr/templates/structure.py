@@ -1,0 +1,239 @@
+"""Printed structure of a page: horizontal rulings, rectangles and comb-box cells.
+
+Structure-based registration: a template names *kinds* of printed things (a box of a
+given aspect, a row of cells, a ruled line), found wherever the page puts them, so a
+shifted, scaled or slightly rotated scan or another bank's layout still matches.
+"""
+
+from __future__ import annotations
+
+import itertools
+from dataclasses import dataclass
+from typing import Any
+
+import cv2
+import numpy as np
+import numpy.typing as npt
+
+from ..types import Box
+
+__all__ = ["Rect", "Structure", "analyse", "hlines"]
+
+Mask = npt.NDArray[Any]
+
+
+@dataclass(frozen=True)
+class Rect:
+    """A printed rectangle (outer bounds); `cells` splits it when it is a comb."""
+
+    box: Box
+    cells: tuple[Box, ...] = ()
+
+    @property
+    def width(self) -> int:
+        return self.box[2] - self.box[0]
+
+    @property
+    def height(self) -> int:
+        return self.box[3] - self.box[1]
+
+
+@dataclass(frozen=True)
+class Structure:
+    lines: tuple[Box, ...]  # horizontal rulings (bounding boxes)
+    rects: tuple[Rect, ...]  # closed rectangles, combs split into cells
+    rows: tuple[tuple[Box, ...], ...]  # comb cells grouped into rows, top to bottom
+
+
+def hlines(mask: Mask, min_len: int) -> list[Box]:
+    """Horizontal ink runs at least `min_len` long, as bounding boxes."""
+    kernel = cv2.getStructuringElement(cv2.MORPH_RECT, (max(3, min_len), 1))
+    opened = cv2.morphologyEx(mask, cv2.MORPH_OPEN, kernel)
+    # Bridge one- or two-pixel breaks along a ruling without joining separate boxes.
+    opened = cv2.morphologyEx(opened, cv2.MORPH_CLOSE, np.ones((1, 5), np.uint8))
+    _n, _, stats, _ = cv2.connectedComponentsWithStats(opened, connectivity=8)
+    segs = sorted(
+        (int(x), int(y), int(x + w), int(y + h))
+        for x, y, w, h, _a in stats[1:]
+        if w >= min_len and h <= max(6, w // 8)
+    )
+    # Merge collinear pieces: a ruling broken where ink crosses it is still one ruling.
+    merged: list[list[int]] = []
+    for seg in sorted(segs, key=lambda b: (b[1], b[0])):
+        for m in merged:
+            same_row = abs((m[1] + m[3]) / 2 - (seg[1] + seg[3]) / 2) <= 3
+            if same_row and seg[0] - m[2] <= min_len and m[0] - seg[2] <= min_len:
+                m[0], m[1] = min(m[0], seg[0]), min(m[1], seg[1])
+                m[2], m[3] = max(m[2], seg[2]), max(m[3], seg[3])
+                break
+        else:
+            merged.append(list(seg))
+    return [(m[0], m[1], m[2], m[3]) for m in merged]
+
+
+def _columns(mask: Mask, x0: int, x1: int, y0: int, y1: int, max_width: int) -> list[int]:
+    """x of vertical rulings spanning rows y0..y1 (groups of adjacent columns -> centre)."""
+    band = mask[y0:y1, x0:x1] > 0
+    if band.shape[0] < 3 or band.shape[1] < 3:
+        return []
+    # A ruling may wander by a pixel over its height: OR each column with its neighbours.
+    near = band.copy()
+    near[:, 1:] |= band[:, :-1]
+    near[:, :-1] |= band[:, 1:]
+    cols = np.nonzero(near.mean(axis=0) > 0.92)[0]
+    groups: list[list[int]] = []
+    for c in cols.tolist():
+        if groups and c - groups[-1][-1] <= 2:
+            groups[-1].append(c)
+        else:
+            groups.append([c])
+    # A printed ruling is thin; a wider run of full columns is a pen stroke (a '1').
+    return [x0 + (g[0] + g[-1]) // 2 for g in groups if g[-1] - g[0] + 1 <= max_width]
+
+
+def _merge_splits(cells: list[Box]) -> list[Box]:
+    """Undo separators that split a cell in two (a pen stroke spanning the cell)."""
+    if len(cells) < 3:
+        return cells
+    med = float(np.median([c[2] - c[0] for c in cells]))
+    out: list[Box] = []
+    for c in cells:
+        if out:
+            p = out[-1]
+            pw, cw = p[2] - p[0], c[2] - c[0]
+            adjacent = c[0] - p[2] <= 3
+            if (
+                adjacent
+                and pw < 0.75 * med
+                and cw < 0.75 * med
+                and 0.75 * med < c[2] - p[0] < 1.3 * med
+            ):
+                out[-1] = (p[0], min(p[1], c[1]), c[2], max(p[3], c[3]))
+                continue
+        out.append(c)
+    return out
+
+
+def _coverage(mask: Mask, y0: int, y1: int, x0: int, x1: int) -> float:
+    band = mask[max(0, y0) : y1, x0:x1] > 0
+    return float(band.any(axis=0).mean()) if band.size else 0.0
+
+
+def _cells_between(mask: Mask, top: Box, bot: Box, min_h: int) -> list[Box]:
+    ov0, ov1 = max(top[0], bot[0]) - 3, min(top[2], bot[2]) + 3
+    if ov1 - ov0 < min_h:
+        return []
+    thick = max(top[3] - top[1], bot[3] - bot[1])
+    cols = _columns(mask, max(0, ov0), ov1, top[3] + 1, bot[1] - 1, max(5, 2 * thick + 2))
+    cells = []
+    for a, b in itertools.pairwise(cols):
+        if b - a < min_h // 2:
+            continue
+        tc = _coverage(mask, top[1] - 1, top[3] + 1, a, b)
+        bc = _coverage(mask, bot[1] - 1, bot[3] + 1, a, b)
+        if tc > 0.85 and bc > 0.85:
+            cells.append((a, top[1], b, bot[3]))
+    return _merge_splits(cells)
+
+
+def _overlap(a: Box, b: Box) -> float:
+    ix = max(0, min(a[2], b[2]) - max(a[0], b[0]))
+    iy = max(0, min(a[3], b[3]) - max(a[1], b[1]))
+    small = min((a[2] - a[0]) * (a[3] - a[1]), (b[2] - b[0]) * (b[3] - b[1]))
+    return ix * iy / max(1, small)
+
+
+def _rects(mask: Mask, lines: list[Box], min_h: int, max_h: int) -> list[Rect]:
+    """Pair rulings; the full-height verticals between a pair cut it into boxes/cells.
+
+    Each top ruling takes the bottom ruling that explains the most cell width, so a
+    digit's horizontal stroke inside a box never passes for the box's bottom edge.
+    """
+    lines = sorted(lines, key=lambda b: b[1])
+    scored: list[tuple[int, list[Box]]] = []
+    for i, top in enumerate(lines):
+        best: list[Box] = []
+        best_w = 0
+        for bot in lines[i + 1 :]:
+            h = bot[1] - top[1]
+            if h > max_h:
+                break
+            if h < min_h:
+                continue
+            cells = _cells_between(mask, top, bot, min_h)
+            width = sum(c[2] - c[0] for c in cells)
+            if width > best_w:
+                best, best_w = cells, width
+        if best:
+            scored.append((best_w * (best[0][3] - best[0][1]), best))
+    found: list[Rect] = []
+    for _area, cells in sorted(scored, key=lambda t: -t[0]):
+        for rect in _group(cells):
+            if all(_overlap(rect.box, f.box) < 0.3 for f in found):
+                found.append(rect)
+    return found
+
+
+def _group(cells: list[Box]) -> list[Rect]:
+    """Adjacent cells sharing a ruling form one comb; a lone cell is a plain box."""
+    out: list[Rect] = []
+    run = [cells[0]]
+    for c in cells[1:]:
+        if c[0] - run[-1][2] <= 3:
+            run.append(c)
+        else:
+            out.append(_as_rect(run))
+            run = [c]
+    out.append(_as_rect(run))
+    return out
+
+
+def _as_rect(run: list[Box]) -> Rect:
+    box = (run[0][0], run[0][1], run[-1][2], run[-1][3])
+    return Rect(box, tuple(run) if len(run) > 1 else ())
+
+
+def _rows(rects: list[Rect]) -> list[tuple[Box, ...]]:
+    """Group comb cells and lone square boxes into rows of similar size and height."""
+    cells: list[Box] = []
+    for r in rects:
+        if r.cells:
+            cells.extend(r.cells)
+        elif 0.55 <= r.width / max(1, r.height) <= 1.5:
+            cells.append(r.box)
+    cells.sort(key=lambda b: ((b[1] + b[3]) / 2, b[0]))
+    rows: list[list[Box]] = []
+    for c in cells:
+        cy, ch = (c[1] + c[3]) / 2, c[3] - c[1]
+        for row in rows:
+            ref = row[-1]
+            rcy, rh = (ref[1] + ref[3]) / 2, ref[3] - ref[1]
+            if abs(cy - rcy) < 0.35 * rh and 0.7 < ch / max(1, rh) < 1.4:
+                row.append(c)
+                break
+        else:
+            rows.append([c])
+    out = []
+    for row in rows:
+        row.sort(key=lambda b: b[0])
+        # Split where the gap is far wider than a cell (two separate groups on one line).
+        h = float(np.median([b[3] - b[1] for b in row]))
+        group = [row[0]]
+        for b in row[1:]:
+            if b[0] - group[-1][2] > 2.5 * h:
+                out.append(tuple(group))
+                group = []
+            group.append(b)
+        out.append(tuple(group))
+    return [r for r in out if len(r) >= 3]
+
+
+def analyse(mask: Mask) -> Structure:
+    """Find rulings, rectangles and comb rows in a deskewed binary page."""
+    h, w = mask.shape[:2]
+    min_len = max(12, int(0.018 * max(w, h)))
+    lines = hlines(mask, min_len)
+    rects = _rects(mask, lines, min_h=max(8, int(0.01 * max(w, h))), max_h=int(0.2 * h) + 8)
+    rows = _rows(rects)
+    rows.sort(key=lambda r: (min(b[1] for b in r), min(b[0] for b in r)))
+    return Structure(tuple(lines), tuple(rects), tuple(rows))

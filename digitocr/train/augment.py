@@ -1,0 +1,86 @@
+"""Training-time augmentation, in NumPy/OpenCV so it mirrors what scans do to digits.
+
+The original recipe (rotation 10 degrees, shifts 0.1, zoom 0.1) plus what real scans
+add: thicker or thinner strokes, blur, noise, small cut-offs and fragments of box
+lines at the crop's edges. Scan effects are applied before re-normalising with the
+same `normalize_digit` the pipeline uses, so training crops look like pipeline crops.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import cv2
+import numpy as np
+import numpy.typing as npt
+
+from ..segment.normalize import normalize_digit
+
+__all__ = ["Augment", "augment_batch"]
+
+
+@dataclass(frozen=True)
+class Augment:
+    rotation: float = 10.0  # degrees
+    shift: float = 0.1  # fraction of 28 px
+    zoom: float = 0.1
+    scan: float = 0.5  # probability of scan effects per digit (0 disables)
+
+
+def _scan_effects(img: npt.NDArray[Any], rng: np.random.Generator) -> npt.NDArray[Any]:
+    big = cv2.resize(img, (84, 84), interpolation=cv2.INTER_LINEAR)  # room for thin details
+    r = rng.random()
+    if r < 0.25:
+        big = cv2.dilate(big, np.ones((int(rng.integers(3, 7)),) * 2, np.uint8))
+    elif r < 0.45:
+        big = cv2.erode(big, np.ones((int(rng.integers(2, 5)),) * 2, np.uint8))
+    ys, xs = np.nonzero(big > 64)
+    if len(ys) and rng.random() < 0.35:  # a fragment of a box line touching the digit
+        thick = int(rng.integers(2, 6))
+        side = int(rng.integers(4))
+        y0, y1, x0, x1 = ys.min(), ys.max(), xs.min(), xs.max()
+        if side == 0:
+            y = int(y1 + rng.integers(-3, 6))
+            cv2.line(big, (0, y), (83, y), 255, thick)
+        elif side == 1:
+            y = int(y0 - rng.integers(-3, 6))
+            cv2.line(big, (0, y), (83, y), 255, thick)
+        else:
+            x = int((x0 - rng.integers(-3, 6)) if side == 2 else (x1 + rng.integers(-3, 6)))
+            cv2.line(big, (x, 0), (x, 83), 255, thick)
+    if len(ys) and rng.random() < 0.15:  # a small cut-off at one edge
+        cut = int(rng.integers(3, 10))
+        side = int(rng.integers(4))
+        if side == 0:
+            big[: ys.min() + cut] = 0
+        elif side == 1:
+            big[ys.max() - cut :] = 0
+        elif side == 2:
+            big[:, : xs.min() + cut] = 0
+        else:
+            big[:, xs.max() - cut :] = 0
+    return big
+
+
+def augment_batch(
+    images: npt.NDArray[Any], aug: Augment, rng: np.random.Generator
+) -> npt.NDArray[Any]:
+    """Augment uint8 (N, 28, 28) MNIST-style digits into float32 (N, 28, 28, 1) in [0, 1]."""
+    out = np.empty((len(images), 28, 28), np.float32)
+    for i, img in enumerate(images):
+        if aug.scan and rng.random() < aug.scan:
+            x = normalize_digit(_scan_effects(img, rng))
+        else:
+            x = img.astype(np.float32) / 255.0
+        angle = rng.uniform(-aug.rotation, aug.rotation)
+        scale = 1.0 + rng.uniform(-aug.zoom, aug.zoom)
+        m = np.asarray(cv2.getRotationMatrix2D((14.0, 14.0), angle, scale), dtype=np.float64)
+        m[:, 2] += rng.uniform(-aug.shift, aug.shift, 2) * 28
+        x = cv2.warpAffine(x, m, (28, 28), flags=cv2.INTER_LINEAR, borderValue=0)
+        if aug.scan and rng.random() < 0.2:
+            x = cv2.GaussianBlur(x, (3, 3), rng.uniform(0.3, 0.8))
+        if aug.scan and rng.random() < 0.2:
+            x = x + rng.normal(0, rng.uniform(0.02, 0.08), x.shape).astype(np.float32)
+        out[i] = np.clip(x, 0, 1)
+    return out[..., None]

@@ -1,0 +1,149 @@
+"""`digitocr train`: the original recipe on MNIST train, validated on a held-out split."""
+
+from __future__ import annotations
+
+import os
+import time
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+
+from .. import datasets
+from ..segment.normalize import normalize_digit
+from .augment import Augment, augment_batch
+from .models import DEFAULT_ARCH
+
+__all__ = ["TrainOptions", "TrainResult", "prepare", "train"]
+
+
+@dataclass(frozen=True)
+class TrainOptions:
+    arch: str = DEFAULT_ARCH
+    epochs: int = 30
+    batch_size: int = 128
+    optimizer: str = "adam"  # adam | rmsprop | sgd (momentum 0.9)
+    learning_rate: float = 1e-3
+    batch_norm: bool = True
+    dropout: float = 0.5
+    augment: bool = True
+    scan_augment: float = 0.4
+    val_size: int = 5000
+    limit: int = 0  # use only the first N training digits (0: all); for smoke tests
+    patience: int = 6  # early stopping, on validation loss
+    lr_patience: int = 2  # ReduceLROnPlateau
+    seed: int = 0
+    data: str | None = None
+    out: str = "models/digits.onnx"
+    workers: int = 0  # 0: TensorFlow's default thread count
+    verbose: int = 2
+
+
+@dataclass
+class TrainResult:
+    model: Any
+    history: dict[str, list[float]]
+    options: TrainOptions
+    seconds: float
+    n_train: int
+    n_val: int
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+def prepare(images: npt.NDArray[Any]) -> npt.NDArray[Any]:
+    """Pass MNIST digits through the pipeline's own normaliser (the one normalisation)."""
+    out = np.empty_like(images)
+    for i, img in enumerate(images):
+        out[i] = np.round(normalize_digit(img) * 255).astype(np.uint8)
+    return out
+
+
+def _optimizer(name: str, lr: float) -> Any:
+    import keras
+
+    if name == "adam":
+        return keras.optimizers.Adam(lr)
+    if name == "rmsprop":
+        return keras.optimizers.RMSprop(lr)
+    if name == "sgd":
+        return keras.optimizers.SGD(lr, momentum=0.9, nesterov=True)
+    from ..errors import ConfigError
+
+    raise ConfigError(f"unknown optimiser {name!r}: use adam, rmsprop or sgd")
+
+
+def train(opts: TrainOptions) -> TrainResult:
+    """Train one model; returns the Keras model (best weights restored) and its history."""
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+    import keras
+    import tensorflow as tf
+
+    if opts.workers:
+        tf.config.threading.set_intra_op_parallelism_threads(opts.workers)
+    keras.utils.set_random_seed(opts.seed)
+    mnist = datasets.load("train", opts.data)
+    rng = np.random.default_rng(opts.seed)
+    order = rng.permutation(len(mnist.labels))
+    if opts.limit:
+        order = order[: opts.limit]
+    n_val = min(opts.val_size, len(order) // 6)
+    val_idx, tr_idx = order[:n_val], order[n_val:]
+    x_tr, y_tr = prepare(mnist.images[tr_idx]), mnist.labels[tr_idx]
+    x_val = prepare(mnist.images[val_idx]).astype(np.float32)[..., None] / 255.0
+    y_val = mnist.labels[val_idx]
+    aug = Augment(scan=opts.scan_augment) if opts.augment else Augment(0, 0, 0, 0)
+
+    class Batches(keras.utils.PyDataset):  # type: ignore[misc]
+        def __init__(self) -> None:
+            super().__init__()
+            self.perm = rng.permutation(len(y_tr))
+
+        def __len__(self) -> int:
+            return int(np.ceil(len(y_tr) / opts.batch_size))
+
+        def __getitem__(self, i: int) -> tuple[Any, Any]:
+            idx = self.perm[i * opts.batch_size : (i + 1) * opts.batch_size]
+            return augment_batch(x_tr[idx], aug, rng), y_tr[idx]
+
+        def on_epoch_end(self) -> None:
+            self.perm = rng.permutation(len(y_tr))
+
+    from .models import build
+
+    model = build(opts.arch, batch_norm=opts.batch_norm, dropout=opts.dropout)
+    model.compile(
+        optimizer=_optimizer(opts.optimizer, opts.learning_rate),
+        loss="sparse_categorical_crossentropy",
+        metrics=["accuracy"],
+    )
+    callbacks = [
+        keras.callbacks.ReduceLROnPlateau(
+            monitor="val_loss", factor=0.5, patience=opts.lr_patience, min_lr=1e-5
+        ),
+        keras.callbacks.EarlyStopping(
+            monitor="val_loss", patience=opts.patience, restore_best_weights=True
+        ),
+    ]
+    t0 = time.perf_counter()
+    hist = model.fit(
+        Batches(),
+        validation_data=(x_val, y_val),
+        epochs=opts.epochs,
+        callbacks=callbacks,
+        verbose=opts.verbose,
+    )
+    seconds = time.perf_counter() - t0
+    history = {k: [float(v) for v in vals] for k, vals in hist.history.items()}
+    return TrainResult(model, history, opts, seconds, len(tr_idx), n_val, {"options": asdict(opts)})
+
+
+def out_paths(onnx_path: str | Path) -> dict[str, Path]:
+    p = Path(onnx_path)
+    return {
+        "onnx": p,
+        "card": p.with_suffix(".json"),
+        "curves": p.with_name(p.stem + "_curves.png"),
+        "confusion": p.with_name(p.stem + "_confusion.png"),
+    }

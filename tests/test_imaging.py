@@ -1,0 +1,60 @@
+import cv2
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from digitocr.imaging.binarize import binarize, normalize_gray
+from digitocr.imaging.deskew import estimate_skew, rotate
+
+
+def _text_page(angle: float, seed: int = 0) -> np.ndarray:
+    rng = np.random.default_rng(seed)
+    page = np.full((1200, 1700), 240, np.uint8)
+    for row in range(8):
+        y = 150 + row * 120
+        x = 120
+        while x < 1500:
+            w = int(rng.integers(20, 90))
+            cv2.rectangle(page, (x, y), (x + w, y + 30), 30, -1)
+            x += w + int(rng.integers(15, 40))
+    cv2.line(page, (100, 1100), (1600, 1100), 60, 3)
+    m = cv2.getRotationMatrix2D((850, 600), angle, 1.0)
+    return cv2.warpAffine(page, m, (1700, 1200), borderValue=240)
+
+
+@settings(max_examples=12, deadline=None)
+@given(angle=st.floats(-5.0, 5.0))
+def test_deskew_recovers_the_angle(angle: float) -> None:
+    page = _text_page(angle)
+    est = estimate_skew(binarize(normalize_gray(page)))
+    assert abs(est - angle) < 0.3
+
+
+def test_rotate_undoes_the_skew() -> None:
+    page = _text_page(3.0)
+    fixed, inverse = rotate(page, 3.0)
+    assert abs(estimate_skew(binarize(normalize_gray(fixed)))) < 0.3
+    assert inverse.shape == (2, 3)
+
+
+def test_light_ink_on_dark_paper_is_inverted() -> None:
+    page = np.full((200, 300), 20, np.uint8)
+    cv2.putText(page, "123", (20, 150), cv2.FONT_HERSHEY_SIMPLEX, 4, 230, 8)
+    norm = normalize_gray(page)
+    assert np.median(norm) > 200, "paper must come out light"
+    assert binarize(norm).mean() > 0
+
+
+@pytest.mark.parametrize("value", [0, 255, 128])
+def test_uniform_pages_have_no_ink(value: int) -> None:
+    page = np.full((300, 400), value, np.uint8)
+    assert not binarize(normalize_gray(page)).any()
+
+
+def test_light_rulings_next_to_dark_digits_survive() -> None:
+    page = np.full((300, 600), 235, np.uint8)
+    cv2.line(page, (20, 100), (580, 100), 165, 2)  # a light printed ruling
+    cv2.putText(page, "88", (60, 95), cv2.FONT_HERSHEY_SIMPLEX, 3, 10, 14)  # heavy dark digits
+    mask = binarize(normalize_gray(page))
+    assert mask[99:103, 20:580].any(axis=0).mean() > 0.95
