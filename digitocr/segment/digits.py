@@ -151,13 +151,17 @@ def _cut(b: _Blob, c: int) -> tuple[_Blob, _Blob] | None:
     return parts[0], parts[1]
 
 
-def _split(b: _Blob, H: float, score: Scorer | None, depth: int = 0) -> list[_Blob]:
-    """Split a blob too wide for one digit where the classifier is surest of both halves."""
-    if score is None or depth > 3 or b.w < 1.15 * H or b.w < 0.9 * b.h:
+def _split(b: _Blob, H: float, score: Scorer | None, width: float, depth: int = 0) -> list[_Blob]:
+    """Split a blob too wide for one digit where the classifier is surest of both halves.
+
+    `width` is the field's typical digit width: only blobs well beyond it are candidates
+    (a looped '2' or a long-tailed '7' is wide, and still one digit).
+    """
+    if score is None or depth > 3 or b.w < max(1.15 * H, 1.45 * width) or b.w < 0.9 * b.h:
         return [b]
     whole = float(score([normalize_digit(b.crop())])[0].max())
-    # A blob wider than it is tall is rarely one digit: discount the whole reading.
-    whole *= 0.5 if b.w > 1.25 * b.h else 1.0
+    # A blob much wider than it is tall is rarely one digit: discount the whole reading.
+    whole *= 0.5 if b.w > 1.6 * b.h else 1.0
     best: tuple[float, tuple[_Blob, _Blob] | None] = (whole, None)
     # Each half must be digit-sized: a cut that leaves a bar or a speck is no split.
     pairs = [
@@ -174,7 +178,7 @@ def _split(b: _Blob, H: float, score: Scorer | None, depth: int = 0) -> list[_Bl
     if best[1] is None:
         return [b]
     left, right = best[1]
-    return _split(left, H, score, depth + 1) + _split(right, H, score, depth + 1)
+    return _split(left, H, score, width, depth + 1) + _split(right, H, score, width, depth + 1)
 
 
 def _by_cells(blobs: list[_Blob], cells: Sequence[Box]) -> tuple[list[_Blob], list[_Blob]]:
@@ -226,12 +230,14 @@ def segment_field(field: FieldCrop, score: Scorer | None = None) -> list[DigitCr
         items += [(b, s) for b in outside if (s := _separator(b, (top, bottom), H))]
     else:
         items = _merge_and_label(blobs, (top, bottom), H, field.kind, score)
+        widths = [b.w for b, sep in items if not sep and b.h >= 0.5 * H]
+        width = float(np.median(widths)) if len(widths) >= 3 else 0.7 * H
         split: list[tuple[_Blob, str]] = []
         for b, sep in items:
             if sep:
                 split.append((b, sep))
             else:
-                split.extend((p, "") for p in _split(b, H, score))
+                split.extend((p, "") for p in _split(b, H, score, width))
         items = split
     items.sort(key=lambda t: t[0].cx)
     out = []

@@ -80,15 +80,26 @@ def _columns(mask: Mask, x0: int, x1: int, y0: int, y1: int, max_width: int) -> 
     near = band.copy()
     near[:, 1:] |= band[:, :-1]
     near[:, :-1] |= band[:, 1:]
-    cols = np.nonzero(near.mean(axis=0) > 0.92)[0]
+    fill = near.mean(axis=0)
+    raw = band.mean(axis=0)
+    cols = np.nonzero(fill > 0.92)[0]
     groups: list[list[int]] = []
     for c in cols.tolist():
         if groups and c - groups[-1][-1] <= 2:
             groups[-1].append(c)
         else:
             groups.append([c])
-    # A printed ruling is thin; a wider run of full columns is a pen stroke (a '1').
-    return [x0 + (g[0] + g[-1]) // 2 for g in groups if g[-1] - g[0] + 1 <= max_width]
+    out = []
+    for g in groups:
+        if g[-1] - g[0] + 1 <= max_width:
+            out.append(x0 + (g[0] + g[-1]) // 2)
+        else:
+            # A pen stroke touching a ruling widens the run: keep the ruling's own
+            # column when one is inked over (almost) the whole height.
+            best = max(g, key=lambda c: raw[c])
+            if raw[best] >= 0.97:
+                out.append(x0 + best)
+    return out
 
 
 def _merge_splits(cells: list[Box]) -> list[Box]:
@@ -146,31 +157,35 @@ def _overlap(a: Box, b: Box) -> float:
 def _rects(mask: Mask, lines: list[Box], min_h: int, max_h: int) -> list[Rect]:
     """Pair rulings; the full-height verticals between a pair cut it into boxes/cells.
 
-    Each top ruling takes the bottom ruling that explains the most cell width, so a
-    digit's horizontal stroke inside a box never passes for the box's bottom edge.
+    Every pair proposes cells; where proposals overlap the larger wins, so a digit's
+    horizontal stroke inside a box never passes for the box's bottom edge, and one long
+    top ruling over two groups of cells still yields both groups.
     """
     lines = sorted(lines, key=lambda b: b[1])
-    scored: list[tuple[int, list[Box]]] = []
+    proposals: list[Box] = []
     for i, top in enumerate(lines):
-        best: list[Box] = []
-        best_w = 0
         for bot in lines[i + 1 :]:
             h = bot[1] - top[1]
             if h > max_h:
                 break
-            if h < min_h:
-                continue
-            cells = _cells_between(mask, top, bot, min_h)
-            width = sum(c[2] - c[0] for c in cells)
-            if width > best_w:
-                best, best_w = cells, width
-        if best:
-            scored.append((best_w * (best[0][3] - best[0][1]), best))
+            if h >= min_h:
+                proposals += _cells_between(mask, top, bot, min_h)
+    accepted: list[Box] = []
+    for c in sorted(proposals, key=lambda c: -(c[2] - c[0]) * (c[3] - c[1])):
+        if all(_overlap(c, a) < 0.3 for a in accepted):
+            accepted.append(c)
+    accepted.sort(key=lambda c: (c[1], c[0]))
+    rows: list[list[Box]] = []
+    for c in accepted:
+        for row in rows:
+            if abs(row[0][1] - c[1]) <= 4 and abs(row[0][3] - c[3]) <= 6:
+                row.append(c)
+                break
+        else:
+            rows.append([c])
     found: list[Rect] = []
-    for _area, cells in sorted(scored, key=lambda t: -t[0]):
-        for rect in _group(cells):
-            if all(_overlap(rect.box, f.box) < 0.3 for f in found):
-                found.append(rect)
+    for row in rows:
+        found.extend(_group(sorted(row, key=lambda c: c[0])))
     return found
 
 

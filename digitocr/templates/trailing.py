@@ -52,7 +52,8 @@ def _blocks(lines: list[Box], w: int) -> list[list[Box]]:
         for blk in blocks:
             last = blk[-1]
             aligned = abs(ln[0] - blk[0][0]) < 0.04 * w
-            close = 0 <= ln[1] - last[3] < 2.5 * max(lh, last[3] - last[1])
+            # A handwritten ZIP is taller than the typed text: the lines may overlap.
+            close = -0.6 * lh <= ln[1] - last[3] < 2.5 * max(lh, last[3] - last[1])
             if aligned and close:
                 blk.append(ln)
                 break
@@ -73,22 +74,60 @@ def trailing_group(mask: Mask, region: tuple[float, float, float, float]) -> Box
     last = block[-1]
     x0, y0, x1, y1 = last
     pad = (y1 - y0) // 3
-    sub = mask[max(0, y0 - pad) : y1 + pad, x0 : x1 + 1]
-    _n, _, stats, _ = cv2.connectedComponentsWithStats(sub, connectivity=8)
-    comps = [s for s in stats[1:] if s[3] >= 0.25 * (y1 - y0) or s[4] >= 0.02 * (y1 - y0) ** 2]
+    top = max(0, y0 - pad)
+    sub = mask[top : y1 + pad, x0 : x1 + 1]
+    _, _, stats, _ = cv2.connectedComponentsWithStats(sub, connectivity=8)
+    lh = y1 - y0
+    comps = [
+        st
+        for st in stats[1:]
+        if (st[3] >= 0.25 * lh or st[4] >= 0.02 * lh * lh)
+        and y0 <= top + st[1] + st[3] / 2 <= y1  # centred on this line, not the one above
+    ]
     if not comps:
         return None
-    comps.sort(key=lambda s: s[0])
-    group = [comps[-1]]
-    for s in reversed(comps[:-1]):
-        ref = float(np.median([c[3] for c in group[-3:]]))
-        gap = group[-1][0] - (s[0] + s[2])
-        if gap > 0.45 * ref:
-            break
-        group.append(s)
-    gx0 = x0 + min(int(s[0]) for s in group)
-    gx1 = x0 + max(int(s[0] + s[2]) for s in group)
-    gy0 = max(0, y0 - pad) + min(int(s[1]) for s in group)
-    gy1 = max(0, y0 - pad) + max(int(s[1] + s[3]) for s in group)
+    comps.sort(key=lambda st: st[0])
+    typed = _cap_height(mask, block[:-1])
+    group = _taller_tail(comps, typed) or _gap_tail(comps)
+    gx0 = x0 + min(int(st[0]) for st in group)
+    gx1 = x0 + max(int(st[0] + st[2]) for st in group)
+    gy0 = top + min(int(st[1]) for st in group)
+    gy1 = top + max(int(st[1] + st[3]) for st in group)
     m = max(2, (gy1 - gy0) // 8)
     return (max(0, gx0 - m), max(0, gy0 - m), min(w, gx1 + m), min(h, gy1 + m))
+
+
+def _cap_height(mask: Mask, lines: list[Box]) -> float:
+    """Height of the typed capitals and digits on the address's other lines."""
+    heights: list[int] = []
+    for x0, y0, x1, y1 in lines:
+        _, _, stats, _ = cv2.connectedComponentsWithStats(mask[y0:y1, x0:x1], connectivity=8)
+        heights += [int(st[3]) for st in stats[1:] if st[4] >= 10]
+    return float(np.percentile(heights, 90)) if heights else 0.0
+
+
+def _taller_tail(comps: list[npt.NDArray[Any]], typed: float) -> list[npt.NDArray[Any]]:
+    """Trailing components taller than the typed text: a handwritten ZIP (hyphen kept)."""
+    if typed <= 0:
+        return []
+    group: list[npt.NDArray[Any]] = []
+    for st in reversed(comps):
+        tall = st[3] >= 1.15 * typed
+        hyphen = group and st[3] < 0.5 * typed and st[2] > st[3]
+        if not (tall or hyphen):
+            break
+        group.append(st)
+    while group and not group[-1][3] >= 1.15 * typed:  # never end on a hyphen
+        group.pop()
+    return group if sum(st[3] >= 1.15 * typed for st in group) >= 3 else []
+
+
+def _gap_tail(comps: list[npt.NDArray[Any]]) -> list[npt.NDArray[Any]]:
+    """The last group of components, split off at the first wide gap."""
+    group = [comps[-1]]
+    for st in reversed(comps[:-1]):
+        ref = float(np.median([c[3] for c in group[-3:]]))
+        if group[-1][0] - (st[0] + st[2]) > 0.45 * ref:
+            break
+        group.append(st)
+    return group
