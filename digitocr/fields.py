@@ -72,17 +72,16 @@ def _date(items: Sequence[Item]) -> str | None:
             cand = f"{digits[:2]}/{digits[3:5]}/{digits[6:]}"
             if _plausible_date(cand):
                 return cand
-        if len(groups) == 2:
-            for k, g in enumerate(groups):  # one slash found, the other read as a digit
-                if len(g) == 5 and g[2] in _SEP_LIKE:
-                    parts = [g[:2], g[3:]]
-                    cand = "/".join(
-                        [parts[0], parts[1], groups[1]]
-                        if k == 0
-                        else [groups[0], parts[0], parts[1]]
-                    )
-                    if _plausible_date(cand):
-                        return cand
+        if len(groups) == 2:  # one slash found, the other read as a digit
+            first, second = groups
+            if len(first) == 2 and len(second) in (3 + n_year,) and second[2] in _SEP_LIKE:
+                cand = f"{first}/{second[:2]}/{second[3:]}"
+                if _plausible_date(cand):
+                    return cand
+            if len(first) == 5 and first[2] in _SEP_LIKE and len(second) == n_year:
+                cand = f"{first[:2]}/{first[3:]}/{second}"
+                if _plausible_date(cand):
+                    return cand
     if len(digits) in (6, 8):
         return f"{digits[:2]}/{digits[2:4]}/{digits[4:]}"
     if len(groups) == 3:

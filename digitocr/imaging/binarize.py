@@ -24,6 +24,8 @@ def normalize_gray(gray: Gray) -> Gray:
         lo, hi = 255 - hi, 255 - lo
     if hi - lo < 8:
         return gray  # a blank page: nothing to stretch
+    # On a sparse page both percentiles are paper: never stretch noise into ink.
+    lo = min(lo, hi - 100)
     lut = np.clip((np.arange(256, dtype=np.float32) - lo) * 255.0 / (hi - lo), 0, 255)
     return lut.astype(np.uint8)[gray]
 
@@ -40,6 +42,13 @@ def _background(gray: Gray, stroke: int) -> Gray:
     bg = cv2.dilate(small, cv2.getStructuringElement(cv2.MORPH_RECT, (k, k)))
     bg = cv2.blur(bg, (k, k))
     return cv2.resize(bg, (w, h), interpolation=cv2.INTER_LINEAR) if f > 1 else bg
+
+
+def _noise_sigma(gray: Gray) -> float:
+    """Pixel noise of the page: MAD of the high-pass residual, on a subsample."""
+    sub = gray[:: max(1, gray.shape[0] // 400), :: max(1, gray.shape[1] // 400)]
+    resid = sub.astype(np.float32) - cv2.GaussianBlur(sub, (3, 3), 0).astype(np.float32)
+    return float(1.4826 * np.median(np.abs(resid - np.median(resid))) * 1.6)
 
 
 def binarize(gray: Gray, *, stroke: int = 0, offset: int = 0) -> Gray:
@@ -59,6 +68,9 @@ def binarize(gray: Gray, *, stroke: int = 0, offset: int = 0) -> Gray:
         # a fixed margin under the paper level, smaller on very low-contrast pages.
         lo, hi = np.percentile(gray[:: max(1, h // 200), :: max(1, w // 200)], (1, 99))
         offset = int(max(4, min(28, (hi - lo) * 0.25)))
+        # The background is a maximum, which sits some noise above the paper's mean:
+        # on a noisy scan the margin must clear the noise (4 sigma, robustly estimated).
+        offset = max(offset, int(4 * _noise_sigma(gray)))
     bg = _background(gray, stroke)
     diff = cv2.subtract(bg, gray)
     return np.where(diff > offset, 255, 0).astype(np.uint8)

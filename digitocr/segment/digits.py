@@ -103,8 +103,11 @@ def _separator(b: _Blob, band: tuple[float, float], H: float) -> str:
         fill = area / max(1, b.w * b.h)
         ys, xs = np.nonzero(b.crop())
         if len(xs) > 5 and fill < 0.3:
-            slope = np.polyfit(ys.astype(float), xs.astype(float), 1)[0]  # dx/dy
-            if slope < -0.12:  # leans right going up: '/'
+            ys_f, xs_f = ys.astype(float), xs.astype(float)
+            slope, icpt = np.polyfit(ys_f, xs_f, 1)  # dx/dy
+            spread = float(np.std(xs_f - (slope * ys_f + icpt)))
+            # One straight stroke leaning right going up; a '2' or '7' is not straight.
+            if slope < -0.12 and spread < 0.12 * b.h:
                 return "/"
     return ""
 
@@ -302,4 +305,5 @@ def _merge_and_label(
                         continue
             out.append((b, sep))
         labelled = out
-    return [(b, sep) for b, sep in labelled if sep or b.h >= 0.3 * H]
+    # Handwritten digits of one field are of a size: much smaller pieces are print or noise.
+    return [(b, sep) for b, sep in labelled if sep or b.h >= 0.45 * H]

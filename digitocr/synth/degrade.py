@@ -112,7 +112,7 @@ def scan(
             int(np.ceil(pts[:, 1].max())),
         ]
     params: dict[str, object] = {
-        "skew_deg": round(-angle, 3),
+        "skew_deg": round(angle, 3),
         "scale": round(scale, 4),
         "dpi": dpi,
         "blur_sigma": round(sigma, 3),

@@ -149,11 +149,11 @@ def cheque(rng: np.random.Generator, src: DigitSource) -> Doc:
     _text(P, (m + 60, m + 50), str(rng.choice(NAMES)), 44)
     _text(P, (m + 60, m + 105), str(rng.choice(STREETS)), 32)
     _text(P, (int(W * rng.uniform(0.35, 0.45)), m + 50), str(rng.choice(BANKS)), 50)
-    _text(P, (W - m - 200, m + 50), str(rng.integers(100, 9999)), 44)
+    _text(P, (W - m - 200, m + 25), str(rng.integers(100, 9999)), 40)
     # Amount box: size and position differ by bank.
     bw, bh = int(W * rng.uniform(0.17, 0.23)), int(H * rng.uniform(0.09, 0.12))
     bx = W - m - int(W * rng.uniform(0.03, 0.06)) - bw
-    by = int(H * rng.uniform(0.32, 0.42))
+    by = int(H * rng.uniform(0.38, 0.45))
     _rect(P, (bx, by, bx + bw, by + bh), 3)
     _text(P, (bx - 50, by + bh // 2), "$", 60, "lm")
     # Payee line left of the box, legal-amount line below, signature and memo lines.
@@ -180,15 +180,11 @@ def cheque(rng: np.random.Generator, src: DigitSource) -> Doc:
     date, date_w = _date(rng)
     dh = int(bh * rng.uniform(0.5, 0.7))
     abox = write(Hd, amount_w, bx + int(rng.integers(20, 80)), by + bh // 2 + dh // 2, dh, src, rng)
-    dbox = write(
-        Hd,
-        date_w,
-        dx0 + int(rng.integers(20, 100)),
-        dy - int(rng.integers(8, 20)),
-        int(dh * 0.9),
-        src,
-        rng,
-    )
+    # The date must fit on its line: shrink the writing when the line is short.
+    room = (W - m - 60) - dx0 - 40
+    date_h = int(min(dh * 0.9, room / (len(date_w) * 0.62)))
+    x_date = dx0 + int(rng.integers(10, 40))
+    dbox = write(Hd, date_w, x_date, dy - int(rng.integers(8, 20)), date_h, src, rng)
     return Doc(
         P,
         Hd,

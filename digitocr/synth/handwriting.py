@@ -152,8 +152,12 @@ def render_glyph(
 ) -> Ink:
     """One handwritten character, `height` px tall (ink in [0, 1], tight-ish box)."""
     strokes = GLYPHS[ch]
+    if ch == "1" and rng.random() < 0.6:  # most hands write a plain stroke, some a short flag
+        strokes = [[(0.3, 0.0), (0.3, 1.0)]]
+    elif ch == "1":
+        strokes = [[(0.2, 0.14), (0.32, 0.0), (0.32, 1.0)]]
     s = 4  # supersampling
-    slant = rng.uniform(-0.25, 0.3) if ch != "/" else rng.uniform(0.0, 0.2)
+    slant = rng.uniform(-0.12, 0.3) if ch != "/" else rng.uniform(0.0, 0.2)
     sx = rng.uniform(0.8, 1.15)
     jitter = 0.035 if ch.isdigit() else 0.015
     pen = width_px if width_px is not None else max(1.5, height * rng.uniform(0.06, 0.12))

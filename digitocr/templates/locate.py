@@ -65,6 +65,14 @@ def _extend_row(mask: Mask, row: Sequence[Box]) -> Box:
     return (x0, y0, x1, y1)
 
 
+def _is_edge(line: Box, rect: Box) -> bool:
+    """A ruling that is the top or bottom edge of a printed rectangle."""
+    overlap = min(line[2], rect[2]) - max(line[0], rect[0])
+    if overlap < 0.5 * (rect[2] - rect[0]):
+        return False
+    return any(abs((line[1] + line[3]) / 2 - y) <= 8 for y in (rect[1], rect[3]))
+
+
 def _by_method(
     loc: Locate, page: AlignedPage, st: Structure, found: dict[str, Box]
 ) -> tuple[Box, tuple[Box, ...]] | None:
@@ -112,14 +120,19 @@ def _by_method(
         if loc.ref and loc.ref in found:
             ref_h = found[loc.ref][3] - found[loc.ref][1]
         band = int(loc.band * ref_h) if ref_h else int(loc.band_fraction * h)
-        rect_edges = {(r.box[1], r.box[3]) for r in st.rects}
         cands = []
         for ln in st.lines:
             if ln[2] - ln[0] < loc.min_width * w or not _in_region(ln, loc.region, w, h):
                 continue
-            if any(abs(ln[1] - a) <= 3 or abs(ln[1] - b) <= 6 for a, b in rect_edges):
+            if any(_is_edge(ln, r.box) for r in st.rects):
                 continue  # an edge of a printed box, not a writing line
-            field = (ln[0], max(0, ln[1] - band), ln[2], min(h, ln[3] + band // 6))
+            # Writing often runs past the end of its line.
+            field = (
+                ln[0],
+                max(0, ln[1] - band),
+                min(w, ln[2] + band // 2),
+                min(h, ln[3] + band // 8),
+            )
             if not _relations(field, loc, found):
                 continue
             if loc.needs_ink and _ink(mask, (field[0], field[1], field[2], ln[1] - 2), 0) < 0.003:
@@ -171,7 +184,7 @@ def remove_lines(ink: Mask, frames: Sequence[Box] = ()) -> Mask:
     lines = cv2.bitwise_or(horiz, vert)
     lines = cv2.dilate(lines, np.ones((3, 3), np.uint8))
     strokes = cv2.subtract(ink, lines)
-    t = max(3, int(0.06 * ref_h))
+    t = max(7, int(0.08 * ref_h))  # longer than a ruling's thickness plus the dilation
     closed = cv2.morphologyEx(
         strokes, cv2.MORPH_CLOSE, cv2.getStructuringElement(cv2.MORPH_RECT, (1, t))
     )

@@ -1,0 +1,87 @@
+import json
+import shutil
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from digitocr.classify.card import load_card
+from digitocr.classify.engine import OnnxEngine
+from digitocr.errors import ConfigError, ModelError
+
+
+def _copy(model_path: Path, tmp_path: Path) -> Path:
+    dst = tmp_path / "m.onnx"
+    shutil.copy(model_path, dst)
+    shutil.copy(model_path.with_suffix(".json"), dst.with_suffix(".json"))
+    return dst
+
+
+def test_card_travels_with_the_model(model_path: Path) -> None:
+    card = load_card(model_path)
+    assert card.input.layout == "NHWC" and card.input.shape[1:] == [28, 28, 1]
+    assert card.labels == [str(i) for i in range(10)]
+    assert card.metrics["test_accuracy"] >= 0.99
+    assert model_path.stat().st_size <= 5 * 1024 * 1024
+
+
+def test_missing_card(model_path: Path, tmp_path: Path) -> None:
+    m = _copy(model_path, tmp_path)
+    m.with_suffix(".json").unlink()
+    with pytest.raises(ModelError, match="card"):
+        load_card(m)
+
+
+def test_model_and_card_mismatch(model_path: Path, tmp_path: Path) -> None:
+    m = _copy(model_path, tmp_path)
+    m.write_bytes(m.read_bytes() + b"\0")
+    with pytest.raises(ModelError, match="sha256"):
+        load_card(m)
+
+
+def test_input_spec_mismatch(model_path: Path, tmp_path: Path) -> None:
+    m = _copy(model_path, tmp_path)
+    card = json.loads(m.with_suffix(".json").read_text())
+    card["input"]["name"] = "pixels"
+    m.with_suffix(".json").write_text(json.dumps(card))
+    with pytest.raises(ModelError, match="inputs"):
+        OnnxEngine(m)
+
+
+def test_corrupt_model(model_path: Path, tmp_path: Path) -> None:
+    m = _copy(model_path, tmp_path)
+    m.write_bytes(b"not an onnx file")
+    card = json.loads(m.with_suffix(".json").read_text())
+    from digitocr.classify.card import file_sha256
+
+    card["sha256"] = file_sha256(m)
+    m.with_suffix(".json").write_text(json.dumps(card))
+    with pytest.raises(ModelError, match="cannot load"):
+        OnnxEngine(m)
+
+
+def test_cuda_request_fails_clearly_without_cuda(model_path: Path) -> None:
+    import onnxruntime as ort
+
+    if "CUDAExecutionProvider" in ort.get_available_providers():
+        pytest.skip("this machine has the CUDA provider")
+    with pytest.raises(ConfigError, match="--device cpu"):
+        OnnxEngine(model_path, device="cuda")
+
+
+def test_auto_runs_on_cpu_here(model_path: Path) -> None:
+    eng = OnnxEngine(model_path, device="auto")
+    assert eng.provider in ("CPUExecutionProvider", "CUDAExecutionProvider")
+    out = eng.run(np.zeros((3, 28, 28), np.float32))
+    assert out.shape == (3, 10) and np.allclose(out.sum(axis=1), 1, atol=1e-4)
+
+
+def test_accuracy_on_mnist_test_sample(predictor, mnist_dir) -> None:
+    from digitocr import datasets
+    from digitocr.segment.normalize import normalize_digit
+
+    test = datasets.load("test", mnist_dir)
+    x = [normalize_digit(im) for im in test.images[:2000]]
+    pred = predictor(x).argmax(axis=1)
+    acc = float((pred == test.labels[:2000]).mean())
+    assert acc >= 0.99, acc

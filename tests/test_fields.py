@@ -1,0 +1,80 @@
+import pytest
+
+from digitocr.fields import Item, build_value, is_valid
+from digitocr.templates.schema import FieldSpec, Locate
+
+WHOLE = (Locate(method="whole"),)
+
+
+def items(text: str, conf: float = 0.99) -> list[Item]:
+    return [Item(c, 1.0 if not c.isdigit() else conf, not c.isdigit()) for c in text]
+
+
+def spec(kind: str, length: tuple[int, int] | None = None) -> FieldSpec:
+    return FieldSpec(name="f", type=kind, locate=WHOLE, length=length)  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize(
+    ("written", "value"),
+    [
+        ("1234.56", "1234.56"),
+        ("87,00", "87.00"),
+        ("450", "450"),
+        ("1.480", "1480"),
+        ("1.480.25", "1480.25"),
+        ("-87.00-", "87.00"),
+        ("12,345.67", "12345.67"),
+    ],
+)
+def test_amount_values(written: str, value: str) -> None:
+    v = build_value(spec("amount"), items(written))
+    assert v == value
+    assert is_valid(spec("amount"), v)
+
+
+def test_amount_with_one_cent_digit_is_invalid() -> None:
+    v = build_value(spec("amount"), items("87.5"))
+    assert v == "87.5" and not is_valid(spec("amount"), v)
+
+
+@pytest.mark.parametrize(
+    ("written", "value", "valid"),
+    [
+        ("07/11/2026", "07/11/2026", True),
+        ("07-11-2026", "07/11/2026", True),
+        ("07112026", "07/11/2026", True),
+        ("0711112026", "07/11/2026", True),
+        ("07/1112026", "07/11/2026", True),
+        ("07111/2026", "07/11/2026", True),
+        ("45/45/2026", "45/45/2026", False),
+        ("071126", "07/11/26", True),
+    ],
+)
+def test_dates(written: str, value: str, valid: bool) -> None:
+    # '0711112026': both slashes read as '1'; '07/1112026': one of them.
+    v = build_value(spec("date"), items(written))
+    assert v == value
+    assert is_valid(spec("date"), v) is valid
+
+
+@pytest.mark.parametrize(
+    ("digits", "value", "valid"),
+    [
+        ("02139", "02139", True),
+        ("123456789", "12345-6789", True),
+        ("100080", "100080", True),
+        ("1234", "1234", False),
+        ("12345678", "12345678", False),
+    ],
+)
+def test_zip(digits: str, value: str, valid: bool) -> None:
+    s = spec("zip", (5, 9))
+    v = build_value(s, items(digits))
+    assert v == value and is_valid(s, v) is valid
+
+
+def test_digits_length_and_empty() -> None:
+    s = spec("digits", (10, 10))
+    assert is_valid(s, build_value(s, items("0123456789")))
+    assert not is_valid(s, build_value(s, items("012345678")))
+    assert build_value(s, []) is None and not is_valid(s, None)

@@ -1,0 +1,107 @@
+"""Field location and segmentation on generated pages."""
+
+import cv2
+import numpy as np
+import pytest
+
+from digitocr.ingest.rasterize import rasterize
+from digitocr.pipeline import align
+from digitocr.segment.digits import segment_field
+from digitocr.templates.locate import locate_fields, remove_lines
+from digitocr.templates.schema import load_template
+from digitocr.types import FieldCrop, Page
+
+from .conftest import ROOT
+
+
+def _cheque_page(dx: int, dy: int, angle: float) -> tuple[np.ndarray, tuple[int, int, int, int]]:
+    page = np.full((1100, 2400), 240, np.uint8)
+    cv2.rectangle(page, (60, 60), (2340, 1040), 40, 3)
+    box = (1800 + dx, 400 + dy, 2250 + dx, 520 + dy)
+    cv2.rectangle(page, box[:2], box[2:], 40, 3)
+    cv2.line(page, (1600 + dx, 300 + dy), (2300 + dx, 300 + dy), 40, 3)  # the date line
+    cv2.line(page, (300, 520 + dy), (1700, 520 + dy), 40, 3)  # the payee line
+    cv2.putText(page, "123.45", (box[0] + 40, box[3] - 25), cv2.FONT_HERSHEY_SIMPLEX, 2.6, 20, 9)
+    cv2.putText(page, "07/11/26", (1650 + dx, 285 + dy), cv2.FONT_HERSHEY_SIMPLEX, 2.4, 20, 8)
+    m = cv2.getRotationMatrix2D((1200, 550), angle, 1.0)
+    return cv2.warpAffine(page, m, (2400, 1100), borderValue=240), box
+
+
+@pytest.mark.parametrize(
+    ("dx", "dy", "angle"), [(0, 0, 0.0), (-250, 60, 0.0), (-120, -80, 3.0), (40, 100, -4.0)]
+)
+def test_amount_box_found_on_shifted_rotated_pages(dx: int, dy: int, angle: float) -> None:
+    img, box = _cheque_page(dx, dy, angle)
+    aligned = align(Page("x", 1, img))
+    assert abs(aligned.skew_degrees - angle) < 0.3
+    fields = locate_fields(aligned, load_template("cheque"))
+    amount = fields["amount"]
+    assert amount is not None and amount.inner is not None
+    ix0, iy0, ix1, iy1 = (
+        amount.box[0] + amount.inner[0],
+        amount.box[1] + amount.inner[1],
+        amount.box[0] + amount.inner[2],
+        amount.box[1] + amount.inner[3],
+    )
+    # In deskewed coordinates the box is where it was drawn (rotation about the centre).
+    cx, cy = (ix0 + ix1) / 2, (iy0 + iy1) / 2
+    assert abs(cx - (box[0] + box[2]) / 2) < 25 and abs(cy - (box[1] + box[3]) / 2) < 25
+    date = fields["date"]
+    assert date is not None and date.box[3] <= iy0 + 5, "the date is found above the amount box"
+
+
+def test_comb_rows_found_on_generated_form(synth_docs) -> None:
+    tmpl = load_template(ROOT / "pipelines" / "application-form.yaml")
+    path = sorted(synth_docs["form"].glob("*.png"))[0]
+    aligned = align(next(rasterize(str(path))))
+    fields = locate_fields(aligned, tmpl)
+    assert len(fields["account"].cells) >= 8
+    assert fields["phone"].box[1] > fields["account"].box[1]
+    assert fields["dob"].box[1] > fields["phone"].box[1]
+    assert fields["amount"] is not None and fields["amount"].box[1] > fields["dob"].box[1]
+
+
+def _field(ink: np.ndarray, kind: str = "digits") -> FieldCrop:
+    return FieldCrop("f", kind, 255 - ink, ink, (0, 0, ink.shape[1], ink.shape[0]))
+
+
+def test_touching_digits_are_split(predictor) -> None:
+    ink = np.zeros((120, 260), np.uint8)
+    cv2.putText(ink, "0", (10, 100), cv2.FONT_HERSHEY_SIMPLEX, 3.2, 255, 10)
+    cv2.putText(ink, "4", (85, 100), cv2.FONT_HERSHEY_SIMPLEX, 3.2, 255, 10)
+    cv2.line(ink, (70, 75), (100, 75), 255, 8)  # the pen did not lift between them
+    n, _ = cv2.connectedComponents(ink)
+    assert n - 1 == 1, "the test needs the two digits to touch"
+    pieces = segment_field(_field(ink), predictor)
+    digits = [p for p in pieces if not p.separator]
+    assert len(digits) == 2
+    labels = [int(np.argmax(predictor([p.image])[0])) for p in digits]
+    assert labels == [0, 4]
+
+
+def test_separators_are_recognised(predictor) -> None:
+    ink = np.zeros((120, 420), np.uint8)
+    cv2.putText(ink, "12", (10, 100), cv2.FONT_HERSHEY_SIMPLEX, 3, 255, 9)
+    cv2.circle(ink, (170, 95), 6, 255, -1)  # the decimal point on the baseline
+    cv2.putText(ink, "50", (190, 100), cv2.FONT_HERSHEY_SIMPLEX, 3, 255, 9)
+    pieces = segment_field(_field(ink, "amount"), predictor)
+    assert [p.separator for p in pieces] == ["", "", ".", "", ""]
+    assert [p.box[0] for p in pieces] == sorted(p.box[0] for p in pieces), "left to right"
+
+
+def test_specks_are_dropped(predictor) -> None:
+    ink = np.zeros((120, 200), np.uint8)
+    cv2.putText(ink, "7", (40, 100), cv2.FONT_HERSHEY_SIMPLEX, 3, 255, 9)
+    for x, y in ((5, 5), (150, 20), (180, 110)):
+        ink[y : y + 2, x : x + 2] = 255
+    pieces = segment_field(_field(ink), predictor)
+    assert len(pieces) == 1
+
+
+def test_line_removal_keeps_crossing_strokes() -> None:
+    ink = np.zeros((100, 300), np.uint8)
+    cv2.line(ink, (0, 70), (299, 70), 255, 3)  # a guide line under the digits
+    cv2.line(ink, (150, 20), (150, 95), 255, 6)  # a '1' crossing it
+    out = remove_lines(ink)
+    assert not out[70, 10:120].any(), "the ruling is gone"
+    assert out[20:95, 148:153].all(axis=1).mean() > 0.95, "the stroke through it is whole"

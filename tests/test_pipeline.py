@@ -1,0 +1,73 @@
+"""The whole pipeline on generated documents, through the library API."""
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+import digitocr
+from digitocr.options import RunOptions
+
+from .conftest import ROOT
+
+
+def _norm(field: str, v: str | None) -> str | None:
+    if v is None:
+        return None
+    return v if field == "amount" else "".join(c for c in v if c.isdigit())
+
+
+@pytest.mark.parametrize(
+    ("kind", "template", "minimum"),
+    [
+        ("cheque", "cheque", 0.75),
+        ("envelope", "envelope", 0.6),
+        ("form", str(ROOT / "pipelines" / "application-form.yaml"), 0.7),
+    ],
+)
+def test_reads_generated_documents(
+    synth_docs, predictor, kind: str, template: str, minimum: float
+) -> None:
+    folder: Path = synth_docs[kind]
+    truth = json.loads((folder / "truth.json").read_text())
+    ok = total = 0
+    review_errors = 0
+    for t in truth:
+        recs = digitocr.read(folder / t["file"], template, predictor=predictor)
+        rec = recs[t["page"] - 1]
+        assert rec.status == "ok" and rec.skew_degrees is not None
+        assert abs(rec.skew_degrees - t["skew_deg"]) < 0.3
+        for name, value in t["fields"].items():
+            got = rec.fields[name]
+            hit = _norm(name, got.value) == _norm(name, value)
+            ok += hit
+            total += 1
+            review_errors += (not hit) and (not got.needs_review)
+    assert ok / total >= minimum, f"{kind}: {ok}/{total} fields exact"
+    assert review_errors <= max(1, total // 10), f"{kind}: {review_errors} wrong fields not flagged"
+
+
+def test_read_accepts_arrays_of_any_dtype(predictor) -> None:
+    import cv2
+
+    img = np.full((60, 140), 255, np.uint8)
+    cv2.putText(img, "42", (10, 50), cv2.FONT_HERSHEY_SIMPLEX, 1.8, 0, 5)
+    for arr in (
+        img,
+        img.astype(np.float64) / 255,
+        np.stack([img] * 3, axis=2),
+        img.astype(np.uint16) * 257,
+    ):
+        rec = digitocr.read(arr, "digits", predictor=predictor)[0]
+        assert rec.status == "ok" and rec.fields["digits"].value == "42"
+
+
+def test_multipage_pdf_gives_a_record_per_page(predictor) -> None:
+    recs = digitocr.read(
+        ROOT / "samples" / "multipage" / "cheque_0000.pdf",
+        "cheque",
+        options=RunOptions(dpi=150),
+        predictor=predictor,
+    )
+    assert [r.page for r in recs] == [1, 2, 3]

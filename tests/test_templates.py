@@ -1,0 +1,66 @@
+from pathlib import Path
+
+import pytest
+
+from digitocr.errors import TemplateError
+from digitocr.templates.schema import builtin_names, load_template
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def test_builtins_load() -> None:
+    names = builtin_names()
+    for required in ("cheque", "envelope", "form", "digits", "amount", "date", "zip"):
+        assert required in names
+        assert load_template(required).fields
+
+
+def test_form_resolves_its_variants() -> None:
+    t = load_template("form")
+    assert {v.name for v in t.resolved} == {"form-a4", "form-letter"}
+    assert [f.name for f in t.fields] == ["account", "phone", "dob", "amount"]
+
+
+def test_user_template_from_pipelines() -> None:
+    t = load_template(ROOT / "pipelines" / "application-form.yaml")
+    assert [f.name for f in t.fields] == ["account", "phone", "dob", "amount"]
+    assert t.fields[0].draw and t.fields[0].draw["groups"] == [10]
+
+
+def test_unknown_template_lists_builtins() -> None:
+    with pytest.raises(TemplateError, match="cheque"):
+        load_template("no-such-template")
+
+
+@pytest.mark.parametrize(
+    ("body", "needle"),
+    [
+        ("name: x\nfields: []\n", "fields"),
+        (
+            "name: x\nfields:\n  - name: a\n    type: money\n    locate: [{method: box}]\n",
+            "fields.0.type",
+        ),
+        (
+            "name: x\nfields:\n  - name: a\n"
+            "    locate: [{method: box, region: [0.5, 0, 0.2, 1]}]\n",
+            "region",
+        ),
+        (
+            "name: x\nfields:\n  - name: a\n    locate: [{method: comb, below: b}]\n",
+            "refers to 'b'",
+        ),
+        (
+            "name: x\nfields:\n  - {name: a, locate: [{method: whole}]}\n"
+            "  - {name: a, locate: [{method: whole}]}\n",
+            "unique",
+        ),
+        ("name: [unclosed\n", "not valid YAML"),
+        ("- just\n- a list\n", "mapping"),
+    ],
+)
+def test_template_errors_name_field_and_problem(tmp_path: Path, body: str, needle: str) -> None:
+    p = tmp_path / "t.yaml"
+    p.write_text(body)
+    with pytest.raises(TemplateError) as err:
+        load_template(p)
+    assert needle in err.value.message
