@@ -64,15 +64,16 @@ def image_to_gray(img: Image.Image) -> npt.NDArray[Any]:
 def _image_pages(path: str, max_pixels: int) -> Iterator[npt.NDArray[Any]]:
     try:
         with warnings.catch_warnings():
-            warnings.simplefilter("error", Image.DecompressionBombWarning)
-            Image.MAX_IMAGE_PIXELS = max_pixels
+            warnings.simplefilter("ignore", Image.DecompressionBombWarning)
+            # The size is checked here, per frame and before decoding, with our own limit.
+            Image.MAX_IMAGE_PIXELS = None
             with Image.open(path) as img:
                 for frame in ImageSequence.Iterator(img):
                     w, h = frame.size
                     if w * h > max_pixels:
                         raise BadInputError(
-                            f"image is {w}x{h} = {w * h} pixels, over the limit of {max_pixels} "
-                            "(raise --max-pixels if it is genuine)"
+                            f"image is {w}x{h} = {w * h:,} pixels, over --max-pixels {max_pixels:,} "
+                            "(a decompression bomb? raise the limit if the image is genuine)"
                         )
                     yield image_to_gray(frame)
     except (Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
@@ -129,12 +130,24 @@ def _pdf_pages_poppler(path: str, dpi: int, max_pixels: int) -> Iterator[npt.NDA
             raise BadInputError(
                 "PDF is encrypted: remove the password (qpdf --decrypt) and try again"
             ) from exc
-        raise BadInputError(f"corrupt PDF: {str(exc).strip().splitlines()[-1:]}") from exc
+        detail = (str(exc).strip().splitlines() or ["unreadable"])[-1]
+        if "page range" in detail or "page count 0" in str(exc):
+            raise BadInputError("PDF has no pages") from exc
+        raise BadInputError(f"corrupt PDF: {detail}") from exc
     pages = int(info.get("Pages", 0))
     if pages == 0:
         raise BadInputError("PDF has no pages")
     for n in range(1, pages + 1):  # one page at a time: memory stays bounded
-        imgs = convert_from_path(path, dpi=dpi, first_page=n, last_page=n, grayscale=True)
+        try:
+            imgs = convert_from_path(path, dpi=dpi, first_page=n, last_page=n, grayscale=True)
+        except (PDFPageCountError, PDFSyntaxError) as exc:
+            if n == 1 and "page range" in str(exc):
+                raise BadInputError("PDF has no pages") from exc
+            raise BadInputError(
+                f"PDF page {n} cannot be rendered: {str(exc).strip()[:120]}"
+            ) from exc
+        if not imgs and n == 1:
+            raise BadInputError("PDF has no pages")
         if not imgs:
             raise BadInputError(f"PDF page {n} could not be rendered")
         w, h = imgs[0].size

@@ -78,6 +78,8 @@ class Writer:
             fh = sys.stdout
         else:
             fresh = not (append and path.is_file() and path.stat().st_size > 0)
+            if not fresh:
+                _drop_partial_line(path)
             try:
                 fh = open(  # noqa: SIM115 - streamed, closed by close()
                     path,
@@ -128,6 +130,14 @@ class Writer:
             return
         if self.fh is not sys.stdout:
             self.fh.close()
+
+
+def _drop_partial_line(path: Path) -> None:
+    """A run killed mid-write may leave half a line: cut it so appending stays valid."""
+    data = path.read_bytes()
+    if data and not data.endswith(b"\n"):
+        with open(path, "r+b") as fh:
+            fh.truncate(data.rfind(b"\n") + 1)
 
 
 def read_done(path: Path, fmt: OutputFormat) -> set[tuple[str, int]]:
