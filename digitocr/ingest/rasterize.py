@@ -72,7 +72,8 @@ def _image_pages(path: str, max_pixels: int) -> Iterator[npt.NDArray[Any]]:
                     w, h = frame.size
                     if w * h > max_pixels:
                         raise BadInputError(
-                            f"image is {w}x{h} = {w * h:,} pixels, over --max-pixels {max_pixels:,} "
+                            f"image is {w}x{h} = {w * h:,} pixels, "
+                            f"over --max-pixels {max_pixels:,} "
                             "(a decompression bomb? raise the limit if the image is genuine)"
                         )
                     yield image_to_gray(frame)
