@@ -165,10 +165,10 @@ def remove_lines(ink: Mask, frames: Sequence[Box] = ()) -> Mask:
     horiz = cv2.morphologyEx(
         ink, cv2.MORPH_OPEN, cv2.getStructuringElement(cv2.MORPH_RECT, (horiz_len, 1))
     )
+    # A box side spans the whole frame; a '1' written beside it is shorter.
+    vert_len = max(8, int((0.85 if frames else 0.95) * ref_h))
     vert = cv2.morphologyEx(
-        ink,
-        cv2.MORPH_OPEN,
-        cv2.getStructuringElement(cv2.MORPH_RECT, (1, max(8, int(0.7 * ref_h)))),
+        ink, cv2.MORPH_OPEN, cv2.getStructuringElement(cv2.MORPH_RECT, (1, vert_len))
     )
     allowed = np.zeros(w, bool)
     if frames:
@@ -177,9 +177,7 @@ def remove_lines(ink: Mask, frames: Sequence[Box] = ()) -> Mask:
             for x in (f[0], f[2]):
                 allowed[max(0, x - tol) : min(w, x + tol + 1)] = True
     else:
-        edge = max(4, h // 6)
-        allowed[:edge] = True
-        allowed[w - edge :] = True
+        allowed[:] = True  # only rulings spanning (nearly) the whole crop get this long
     vert[:, ~allowed] = 0
     lines = cv2.bitwise_or(horiz, vert)
     lines = cv2.dilate(lines, np.ones((3, 3), np.uint8))

@@ -1,0 +1,125 @@
+"""Field accuracy on generated documents, and on ../shared/bench-dev with its own scorer.
+
+    python bench/fields.py [--count 30] [--data ../shared/datasets/mnist] [--workers 2]
+
+Generates cheques, envelopes and forms whose handwriting comes from the MNIST **test**
+split (never seen in training) and from our procedural renderer, runs `digitocr run` on
+each set, and prints per template and field: exact match, character error rate, error
+among accepted fields when the least confident 0/5/10% go to review, and pages/s.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from score import load, print_table, score
+
+ROOT = Path(__file__).resolve().parent.parent
+TEMPLATES = {
+    "cheque": "cheque",
+    "envelope": "envelope",
+    "form": str(ROOT / "pipelines" / "application-form.yaml"),
+}
+
+
+def run(
+    inputs: list[str], template: str, out: Path, workers: int, extra: list[str] | None = None
+) -> float:
+    cmd = [
+        sys.executable,
+        "-m",
+        "digitocr",
+        "run",
+        *inputs,
+        "--template",
+        template,
+        "--out",
+        str(out),
+        "--workers",
+        str(workers),
+        "-q",
+        *(extra or []),
+    ]
+    t0 = time.perf_counter()
+    subprocess.run(cmd, check=False)
+    return time.perf_counter() - t0
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__)
+    ap.add_argument("--count", type=int, default=30, help="documents per kind and source")
+    ap.add_argument(
+        "--data",
+        default=os.environ.get("DIGITOCR_DATA", str(ROOT.parent / "shared/datasets/mnist")),
+    )
+    ap.add_argument("--workers", type=int, default=2)
+    ap.add_argument("--out", type=Path, default=ROOT / "bench" / "out")
+    ap.add_argument("--bench-dev", type=Path, default=ROOT.parent / "shared" / "bench-dev")
+    a = ap.parse_args()
+    results = {}
+    for source in ("mnist-test", "procedural"):
+        for kind, template in TEMPLATES.items():
+            folder = a.out / source / kind
+            if not (folder / "truth.json").is_file():
+                subprocess.run(
+                    [
+                        sys.executable,
+                        "-m",
+                        "digitocr",
+                        "synth",
+                        str(folder),
+                        "--kind",
+                        kind,
+                        "--count",
+                        str(a.count),
+                        "--source",
+                        source,
+                        "--data",
+                        a.data,
+                        "--formats",
+                        "png,jpg,tif,pdf",
+                        "--seed",
+                        "2026",
+                    ],
+                    check=True,
+                    stdout=subprocess.DEVNULL,
+                )
+            truth = json.loads((folder / "truth.json").read_text())
+            pred = a.out / f"{source}-{kind}.jsonl"
+            secs = run([str(folder)], template, pred, a.workers)
+            m = score(truth, load(pred))
+            results[f"{source}/{kind}"] = {**m, "seconds": secs, "pages": len(truth)}
+            print_table(m, f"{source} {kind} ({len(truth)} pages)", secs, len(truth))
+    if (a.bench_dev / "truth.json").is_file():
+        pred = a.out / "bench-dev.json"
+        recs: list[dict] = []
+        secs = 0.0
+        for kind in ("cheque", "envelope", "form"):
+            part = a.out / f"bench-dev-{kind}.json"
+            secs += run([str(a.bench_dev / kind)], kind, part, a.workers, ["--dpi", "200"])
+            recs += json.loads(part.read_text())
+        pred.write_text(json.dumps(recs))
+        print("\n== ../shared/bench-dev with its own scorer")
+        subprocess.run(
+            [
+                sys.executable,
+                str(a.bench_dev / "score.py"),
+                str(a.bench_dev / "truth.json"),
+                str(pred),
+                "--seconds",
+                f"{secs:.2f}",
+            ],
+            check=False,
+        )
+    (a.out / "fields.json").write_text(json.dumps(results, indent=1))
+
+
+if __name__ == "__main__":
+    main()
