@@ -9,13 +9,14 @@ from __future__ import annotations
 import logging
 from typing import Any
 
+import cv2
 import numpy as np
 import numpy.typing as npt
 
 from .classify.predictor import Predictor
 from .errors import DigitocrError
 from .fields import Item, build_value, is_valid
-from .imaging.binarize import binarize, despeckle, normalize_gray
+from .imaging.binarize import binarize, normalize_gray
 from .imaging.deskew import estimate_skew, rotate
 from .segment.digits import segment_field
 from .templates.locate import locate_fields
@@ -28,17 +29,21 @@ log = logging.getLogger(__name__)
 
 
 def align(page: Page, *, deskew: bool = True) -> AlignedPage:
-    """Clean the page (polarity, contrast, binarise, despeckle) and undo its skew."""
+    """Clean the page (polarity, contrast, binarise) and undo its skew.
+
+    The ink mask is rotated with the page rather than recomputed: one binarisation a
+    page. Specks are left to segmentation, which judges them against the digit size.
+    """
     gray = normalize_gray(page.image)
     ink = binarize(gray)
     angle = estimate_skew(ink) if deskew and min(gray.shape) >= 64 else 0.0
     if abs(angle) >= 0.05:
         gray, inverse = rotate(gray, angle)
-        ink = binarize(gray)
+        soft, _ = rotate(ink, angle, border=0)
+        ink = cv2.threshold(soft, 127, 255, cv2.THRESH_BINARY)[1]
     else:
         angle, inverse = 0.0, np.array([[1.0, 0, 0], [0, 1.0, 0]])
-    speck = max(2, int((min(gray.shape) / 400) ** 2))
-    return AlignedPage(page, gray, despeckle(ink, speck), angle, inverse)
+    return AlignedPage(page, gray, ink, angle, inverse)
 
 
 def _to_page(

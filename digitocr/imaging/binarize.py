@@ -27,7 +27,7 @@ def normalize_gray(gray: Gray) -> Gray:
     # On a sparse page both percentiles are paper: never stretch noise into ink.
     lo = min(lo, hi - 100)
     lut = np.clip((np.arange(256, dtype=np.float32) - lo) * 255.0 / (hi - lo), 0, 255)
-    return lut.astype(np.uint8)[gray]
+    return cv2.LUT(gray, lut.astype(np.uint8))
 
 
 def _background(gray: Gray, stroke: int) -> Gray:
@@ -46,7 +46,7 @@ def _background(gray: Gray, stroke: int) -> Gray:
 
 def _noise_sigma(gray: Gray) -> float:
     """Pixel noise of the page: MAD of the high-pass residual, on a subsample."""
-    sub = gray[:: max(1, gray.shape[0] // 400), :: max(1, gray.shape[1] // 400)]
+    sub = gray[:: max(1, gray.shape[0] // 250), :: max(1, gray.shape[1] // 250)]
     resid = sub.astype(np.float32) - cv2.GaussianBlur(sub, (3, 3), 0).astype(np.float32)
     return float(1.4826 * np.median(np.abs(resid - np.median(resid))) * 1.6)
 
@@ -73,7 +73,7 @@ def binarize(gray: Gray, *, stroke: int = 0, offset: int = 0) -> Gray:
         offset = max(offset, int(4 * _noise_sigma(gray)))
     bg = _background(gray, stroke)
     diff = cv2.subtract(bg, gray)
-    return np.where(diff > offset, 255, 0).astype(np.uint8)
+    return cv2.threshold(diff, offset, 255, cv2.THRESH_BINARY)[1]
 
 
 def despeckle(mask: Gray, min_area: int) -> Gray:

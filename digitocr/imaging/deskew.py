@@ -72,17 +72,17 @@ def estimate_skew(mask: npt.NDArray[Any], *, max_angle: float = 8.0) -> float:
     ys, xs = np.nonzero(small)
     if len(ys) < 50:
         return 0.0
-    if len(ys) > 120_000:
-        pick = np.random.default_rng(0).choice(len(ys), 120_000, replace=False)
+    if len(ys) > 60_000:
+        pick = np.random.default_rng(0).choice(len(ys), 60_000, replace=False)
         ys, xs = ys[pick], xs[pick]
     xs_f = xs.astype(np.float64) - xs.mean()
     ys_f = ys.astype(np.float64)
     guess = _blob_angle(small)
-    starts = [(0.0, ((0.5, max_angle), (0.1, 0.5), (0.02, 0.1)))]
+    starts = [(0.0, ((1.0, max_angle), (0.2, 1.0), (0.04, 0.2), (0.01, 0.04)))]
     if guess is not None and abs(guess) <= max_angle:
         # Image y points down: a page turned counter-clockwise by t has lines of slope
         # -tan(t), which is also the profile angle that levels them.
-        starts.append((guess, ((0.25, 1.5), (0.05, 0.25), (0.01, 0.05))))
+        starts.append((guess, ((0.25, 1.0), (0.05, 0.25), (0.01, 0.05))))
     results = []
     for best, passes in starts:
         for step, span in passes:

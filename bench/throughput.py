@@ -1,0 +1,257 @@
+"""Throughput of `digitocr run` on this machine; prints numbers, asserts nothing.
+
+    python bench/throughput.py [--pages 40] [--memory]
+
+- pages/s for 300-dpi PNG cheques and for PDFs (poppler and pdfium), 1 and 2 workers;
+- the pipeline's time over the time to just decode the same files (the floor);
+- the classifier alone: crops/s at batch 64 on one thread, and its share of a page;
+- with --memory: peak resident memory for 100 and for 1,000 pages.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import resource
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def make_set(out: Path, n: int, fmt: str, dpi: str) -> Path:
+    if not (out / "truth.json").is_file():
+        subprocess.run(
+            [
+                sys.executable,
+                "-m",
+                "digitocr",
+                "synth",
+                str(out),
+                "--kind",
+                "cheque",
+                "--count",
+                str(n),
+                "--formats",
+                fmt,
+                "--dpi",
+                dpi,
+                "--seed",
+                "5",
+            ],
+            check=True,
+            stdout=subprocess.DEVNULL,
+        )
+    return out
+
+
+def timed_run(inputs: list[str], extra: list[str]) -> tuple[float, int]:
+    """Wall seconds and peak RSS (KiB, the largest process) of one `digitocr run`."""
+    cmd = [
+        sys.executable,
+        "-m",
+        "digitocr",
+        "run",
+        *inputs,
+        "--template",
+        "cheque",
+        "-q",
+        "--out",
+        os.devnull + ".csv" if False else str(ROOT / "bench" / "out" / "tp.csv"),
+        *extra,
+    ]
+    before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    t0 = time.perf_counter()
+    subprocess.run(cmd, check=True)
+    secs = time.perf_counter() - t0
+    return secs, max(before, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)
+
+
+def decode_floor(files: list[Path], dpi: int) -> float:
+    """Seconds to only rasterise the same files (one process)."""
+    from digitocr.ingest.rasterize import rasterize
+
+    t0 = time.perf_counter()
+    for f in files:
+        for _ in rasterize(str(f), dpi=dpi):
+            pass
+    return time.perf_counter() - t0
+
+
+def classifier_share(files: list[Path]) -> tuple[float, float]:
+    """crops/s (batch 64, one thread) and the classifier's share of a page's time."""
+    import numpy as np
+
+    from digitocr.engines.local import make_predictor
+    from digitocr.ingest.rasterize import rasterize
+    from digitocr.options import RunOptions
+    from digitocr.pipeline import read_page
+    from digitocr.templates.schema import load_template
+
+    pred = make_predictor(RunOptions())
+    x = np.random.default_rng(0).random((64, 28, 28)).astype(np.float32)
+    for _ in range(5):
+        pred.engine.run(x)
+    n, t0 = 0, time.perf_counter()
+    while time.perf_counter() - t0 < 2:
+        pred.engine.run(x)
+        n += 64
+    crops_s = n / (time.perf_counter() - t0)
+    spent = [0.0]
+    run = pred.engine.run
+
+    def timed(batch):  # type: ignore[no-untyped-def]
+        t = time.perf_counter()
+        out = run(batch)
+        spent[0] += time.perf_counter() - t
+        return out
+
+    pred.engine.run = timed  # type: ignore[method-assign]
+    tmpl = load_template("cheque")
+    pages = [p for f in files for p in rasterize(str(f))]
+    t0 = time.perf_counter()
+    for p in pages:
+        read_page(p, tmpl, pred)
+    return crops_s, spent[0] / (time.perf_counter() - t0)
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__)
+    ap.add_argument("--pages", type=int, default=40)
+    ap.add_argument(
+        "--memory", action="store_true", help="also peak memory for 100 and 1,000 pages"
+    )
+    a = ap.parse_args()
+    out = ROOT / "bench" / "out" / "throughput"
+    png = make_set(out / "png300", a.pages, "png", "300-300")
+    pdf = make_set(out / "pdf", a.pages, "pdf", "300-300")
+    res: dict[str, float] = {}
+    png_files = sorted(png.glob("*.png"))
+    pdf_files = sorted(pdf.glob("*.pdf"))
+    for workers in (1, 2):
+        secs, _ = timed_run([str(png)], ["--workers", str(workers)])
+        res[f"png300_pages_per_s_w{workers}"] = len(png_files) / secs
+    res["png300_scaling_1_to_2"] = res["png300_pages_per_s_w2"] / res["png300_pages_per_s_w1"]
+    for rast in ("poppler", "pdfium"):
+        secs, _ = timed_run([str(pdf)], ["--workers", "2", "--rasterizer", rast, "--dpi", "300"])
+        res[f"pdf_{rast}_pages_per_s_w2"] = len(pdf_files) / secs
+        res[f"pdf_{rast}_decode_only_pages_per_s"] = len(pdf_files) / max(
+            1e-9, _decode_pdf(pdf_files, rast)
+        )
+    # The floor: pipeline (1 worker, in-process timing excludes interpreter start) vs decode.
+    floor = decode_floor(png_files, 300)
+    from digitocr.engines.local import make_predictor
+    from digitocr.ingest.rasterize import rasterize
+    from digitocr.options import RunOptions
+    from digitocr.pipeline import read_page
+    from digitocr.templates.schema import load_template
+
+    pred, tmpl = make_predictor(RunOptions()), load_template("cheque")
+    t0 = time.perf_counter()
+    for f in png_files:
+        for p in rasterize(str(f)):
+            read_page(p, tmpl, pred)
+    whole = time.perf_counter() - t0
+    res["png300_decode_s_per_page"] = floor / len(png_files)
+    res["png300_pipeline_s_per_page"] = whole / len(png_files)
+    res["pipeline_over_decode"] = whole / floor
+    res["classifier_crops_per_s_1thread_b64"], res["classifier_share_of_page_time"] = (
+        classifier_share(png_files[:10])
+    )
+    t0 = time.perf_counter()
+    subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "digitocr",
+            "run",
+            str(png_files[0]),
+            "--template",
+            "cheque",
+            "-q",
+            "--workers",
+            "1",
+        ],
+        check=True,
+        stdout=subprocess.DEVNULL,
+    )
+    res["one_page_cli_seconds"] = time.perf_counter() - t0
+    if a.memory:
+        for n in (100, 1000):
+            big = out / f"many{n}"
+            big.mkdir(exist_ok=True)
+            for i in range(n):
+                link = big / f"p{i:04d}.png"
+                if not link.exists():
+                    os.link(png_files[i % len(png_files)], link)
+            secs, rss = _peak([str(big)], ["--workers", "2"])
+            res[f"peak_rss_mib_{n}_pages"] = rss / 1024
+            res[f"pages_per_s_{n}_pages_w2"] = n / secs
+    for k, v in res.items():
+        print(f"{k:42} {v:10.3f}")
+    (out / "throughput.json").write_text(json.dumps(res, indent=1))
+
+
+def _decode_pdf(files: list[Path], rasterizer: str) -> float:
+    from digitocr.ingest.rasterize import rasterize
+
+    t0 = time.perf_counter()
+    for f in files:
+        for _ in rasterize(str(f), dpi=300, rasterizer=rasterizer):
+            pass
+    return time.perf_counter() - t0
+
+
+def _peak(inputs: list[str], extra: list[str]) -> tuple[float, int]:
+    """Wall time and peak RSS (KiB) summed over the parent and its workers, sampled."""
+    import threading
+
+    cmd = [
+        sys.executable,
+        "-m",
+        "digitocr",
+        "run",
+        *inputs,
+        "--template",
+        "cheque",
+        "-q",
+        "--out",
+        str(ROOT / "bench" / "out" / "tp.csv"),
+        *extra,
+    ]
+    t0 = time.perf_counter()
+    proc = subprocess.Popen(cmd)
+    peak = [0]
+
+    def sample() -> None:
+        while proc.poll() is None:
+            total = 0
+            for pid in [proc.pid, *_children(proc.pid)]:
+                try:
+                    with open(f"/proc/{pid}/status") as fh:
+                        total += next(int(x.split()[1]) for x in fh if x.startswith("VmRSS"))
+                except (OSError, StopIteration):
+                    pass
+            peak[0] = max(peak[0], total)
+            time.sleep(0.05)
+
+    th = threading.Thread(target=sample)
+    th.start()
+    proc.wait()
+    th.join()
+    return time.perf_counter() - t0, peak[0]
+
+
+def _children(pid: int) -> list[int]:
+    try:
+        with open(f"/proc/{pid}/task/{pid}/children") as fh:
+            return [int(x) for x in fh.read().split()]
+    except OSError:
+        return []
+
+
+if __name__ == "__main__":
+    main()
