@@ -78,7 +78,9 @@ def estimate_skew(mask: npt.NDArray[Any], *, max_angle: float = 8.0) -> float:
     xs_f = xs.astype(np.float64) - xs.mean()
     ys_f = ys.astype(np.float64)
     guess = _blob_angle(small)
-    starts = [(0.0, ((1.0, max_angle), (0.2, 1.0), (0.04, 0.2), (0.01, 0.04)))]
+    starts: list[tuple[float, tuple[tuple[float, float], ...]]] = [
+        (0.0, ((1.0, max_angle), (0.2, 1.0), (0.04, 0.2), (0.01, 0.04)))
+    ]
     if guess is not None and abs(guess) <= max_angle:
         # Image y points down: a page turned counter-clockwise by t has lines of slope
         # -tan(t), which is also the profile angle that levels them.
