@@ -116,8 +116,12 @@ def _read_fields(
                 continue
             pred = by_idx[i]
             label = predictor.labels[pred.label]
-            items.append(Item(label, pred.confidence, False))
-            digits.append(DigitResult(label, pred.confidence, box))
+            conf = pred.confidence
+            bw, bh = piece.box[2] - piece.box[0], piece.box[3] - piece.box[1]
+            if bw > 1.3 * bh:
+                conf *= 0.5  # one handwritten digit is rarely this wide: likely merged digits
+            items.append(Item(label, conf, False))
+            digits.append(DigitResult(label, conf, box))
         value = build_value(spec, items)
         confidence = float(np.prod([d.confidence for d in digits])) if digits else 0.0
         valid = is_valid(spec, value)

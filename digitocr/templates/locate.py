@@ -193,6 +193,20 @@ def remove_lines(ink: Mask, frames: Sequence[Box] = ()) -> Mask:
     return cv2.bitwise_or(strokes, repaired)
 
 
+def _otsu_gate(gray: Mask, ink: Mask) -> Mask:
+    """Keep only ink darker than the field's Otsu threshold (scikit-image).
+
+    A cut-out field is mostly ink and paper; a cheque's light security texture passes
+    the local threshold but sits above Otsu's split between ink and everything else.
+    """
+    from skimage.filters import threshold_otsu
+
+    if gray.size < 16 or int(gray.max()) == int(gray.min()):
+        return ink
+    dark = (gray < threshold_otsu(gray)).astype(np.uint8) * 255
+    return cv2.bitwise_and(ink, dark)
+
+
 def _crop(
     page: AlignedPage, spec: FieldSpec, method: str, box: Box, cells: tuple[Box, ...]
 ) -> FieldCrop:
@@ -204,6 +218,8 @@ def _crop(
     mx = bh // 3 if method == "comb" else my
     X0, Y0, X1, Y1 = max(0, x0 - mx), max(0, y0 - my), min(w, x1 + mx), min(h, y1 + my)
     ink = page.ink[Y0:Y1, X0:X1]
+    if method == "whole":
+        ink = _otsu_gate(page.gray[Y0:Y1, X0:X1], ink)
 
     def rel(b: Box) -> Box:
         return (b[0] - X0, b[1] - Y0, b[2] - X0, b[3] - Y0)
@@ -213,7 +229,7 @@ def _crop(
         if cells
         else ((rel((x0, y0, x1, y1)),) if method == "box" else ())
     )
-    cleaned = ink if method == "whole" and min(ink.shape) < 60 else remove_lines(ink, frames)
+    cleaned = remove_lines(ink, frames)
     return FieldCrop(
         spec.name,
         spec.type,

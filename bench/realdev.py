@@ -1,0 +1,78 @@
+"""How digitocr reads real cheque amounts: ORAND-CAR-A (../shared/real-dev), measure only.
+
+    python bench/realdev.py [--folder ../shared/real-dev/orand-car-a-train] [--workers 2]
+
+Runs `digitocr run FOLDER --template amount` and compares the digits of each value with
+the label (labels carry digits only: `1.480` and `1480` are both "1480"). Prints string
+accuracy, digit CER, and the error among the fields not flagged for review.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from score import levenshtein, load
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__)
+    ap.add_argument(
+        "--folder", type=Path, default=ROOT.parent / "shared" / "real-dev" / "orand-car-a-train"
+    )
+    ap.add_argument("--workers", type=int, default=2)
+    ap.add_argument("--out", type=Path, default=ROOT / "bench" / "out" / "realdev.jsonl")
+    a = ap.parse_args()
+    labels = {d["file"]: d["label"] for d in json.loads((a.folder / "labels.json").read_text())}
+    a.out.parent.mkdir(parents=True, exist_ok=True)
+    t0 = time.perf_counter()
+    subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "digitocr",
+            "run",
+            str(a.folder),
+            "--template",
+            "amount",
+            "--out",
+            str(a.out),
+            "--workers",
+            str(a.workers),
+            "-q",
+        ],
+        check=False,
+    )
+    secs = time.perf_counter() - t0
+    n = ok = edits = chars = accepted = accepted_wrong = 0
+    for rec in load(a.out):
+        name = Path(rec["file"]).name
+        if name not in labels:
+            continue
+        f = (rec.get("fields") or {}).get("amount") or {}
+        pred = "".join(c for c in (f.get("value") or "") if c.isdigit())
+        truth = labels[name]
+        n += 1
+        ok += pred == truth
+        edits += levenshtein(pred, truth)
+        chars += len(truth)
+        if not f.get("needs_review", True):
+            accepted += 1
+            accepted_wrong += pred != truth
+    print(f"ORAND-CAR-A: {n} fields in {secs:.1f} s ({n / secs:.1f} fields/s)")
+    print(f"string accuracy {ok / max(1, n):.3f}   digit CER {edits / max(1, chars):.3f}")
+    print(
+        f"accepted without review {accepted} ({accepted / max(1, n):.1%}), "
+        f"error among them {accepted_wrong / max(1, accepted):.3f}"
+    )
+
+
+if __name__ == "__main__":
+    main()
