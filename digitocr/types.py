@@ -120,6 +120,32 @@ class Record:
     fields: dict[str, FieldResult] = field(default_factory=dict)
     sha256: str = ""
 
+    @classmethod
+    def from_export(cls, d: dict[str, Any]) -> Record:
+        """Rebuild a record from `export()` (records crossing a process or cluster)."""
+        fields = {
+            name: FieldResult(
+                value=f["value"],
+                confidence=f["confidence"],
+                valid=f["valid"],
+                needs_review=f["needs_review"],
+                digits=tuple(
+                    DigitResult(x["label"], x["confidence"], tuple(x["box"])) for x in f["digits"]
+                ),
+            )
+            for name, f in d["fields"].items()
+        }
+        return cls(
+            d["file"],
+            d["page"],
+            d["template"],
+            d["status"],
+            d["error"],
+            d["skew_degrees"],
+            fields,
+            d.get("sha256", ""),
+        )
+
     def export(self) -> dict[str, Any]:
         return {
             "file": self.file,
