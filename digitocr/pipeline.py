@@ -6,7 +6,9 @@ Page -> AlignedPage (clean, deskew) -> FieldCrops (template) -> DigitCrops (segm
 
 from __future__ import annotations
 
+import itertools
 import logging
+from collections.abc import Callable
 from typing import Any
 
 import cv2
@@ -19,7 +21,7 @@ from .fields import Item, build_value, is_valid
 from .imaging.binarize import binarize, normalize_gray
 from .imaging.deskew import estimate_skew, rotate
 from .segment.digits import segment_field
-from .templates.locate import locate_fields
+from .templates.locate import comb_rows, locate_fields
 from .templates.schema import FieldSpec, Template
 from .types import AlignedPage, Box, DigitResult, FieldCrop, FieldResult, Page, Record
 
@@ -88,6 +90,104 @@ def read_fields(
     return {f.name: best[1][f.name] for f in template.fields}
 
 
+def _read_one(
+    aligned: AlignedPage,
+    spec: FieldSpec,
+    field: FieldCrop | None,
+    predictor: Predictor,
+    threshold: float,
+) -> FieldResult:
+    """One located field -> its value, confidence, validity and review flag."""
+    if field is None:
+        return _empty(spec)
+    shape = aligned.page.image.shape[:2]
+    if field.kind != spec.type:
+        field = FieldCrop(
+            spec.name, spec.type, field.gray, field.ink, field.box, field.cells, field.inner
+        )
+    pieces = segment_field(field, predictor)
+    digit_idx = [i for i, p in enumerate(pieces) if not p.separator]
+    preds = predictor.predict([pieces[i].image for i in digit_idx])
+    by_idx = dict(zip(digit_idx, preds, strict=True))
+    items: list[Item] = []
+    digits: list[DigitResult] = []
+    for i, piece in enumerate(pieces):
+        box = _to_page(piece.box, (field.box[0], field.box[1]), aligned.rotation, shape)
+        if piece.separator:
+            items.append(Item(piece.separator, 1.0, True))
+            continue
+        pred = by_idx[i]
+        label = predictor.labels[pred.label]
+        conf = pred.confidence
+        bw, bh = piece.box[2] - piece.box[0], piece.box[3] - piece.box[1]
+        if bw > 1.3 * bh:
+            conf *= 0.5  # one handwritten digit is rarely this wide: likely merged digits
+        items.append(Item(label, conf, False))
+        digits.append(DigitResult(label, conf, box))
+    value = build_value(spec, items)
+    confidence = float(np.prod([d.confidence for d in digits])) if digits else 0.0
+    valid = is_valid(spec, value)
+    size = (0, 0, field.box[2] - field.box[0], field.box[3] - field.box[1])
+    return FieldResult(
+        value=value,
+        confidence=confidence if value is not None else 0.0,
+        valid=valid,
+        needs_review=(not valid) or confidence < threshold,
+        digits=tuple(digits),
+        box=_to_page(size, (field.box[0], field.box[1]), aligned.rotation, shape),
+    )
+
+
+def _cells_fit(spec: FieldSpec, cells: int) -> float:
+    lo, hi = next((loc.cells for loc in spec.locate if loc.method == "comb"), (0, 99))
+    return 1.0 if lo <= cells <= hi else 0.0
+
+
+def _assign_rows(
+    aligned: AlignedPage,
+    template: Template,
+    predictor: Predictor,
+    results: dict[str, FieldResult],
+    threshold: Callable[[FieldSpec], float],
+) -> dict[str, FieldResult]:
+    """Assign the comb rows found to the comb fields by the most plausible reading.
+
+    Ranked first by order (the template's, or its exact reverse: designs differ),
+    then by valid fields (a parsing date counts double) and rows whose number of cells
+    suits the field, then by confidence. Each row is read once per field.
+    """
+    combs = [s for s in template.fields if any(loc.method == "comb" for loc in s.locate)]
+    rows = comb_rows(aligned, template)
+    if len(combs) < 2 or len(rows) < 2:
+        return results
+    cache: dict[tuple[int, str], FieldResult] = {}
+
+    def read(r: int, spec: FieldSpec) -> FieldResult:
+        if (r, spec.name) not in cache:
+            cache[(r, spec.name)] = _read_one(aligned, spec, rows[r], predictor, threshold(spec))
+        return cache[(r, spec.name)]
+
+    best: tuple[tuple[float, float, float], dict[str, FieldResult]] | None = None
+    for perm in itertools.permutations(range(len(rows)), min(len(combs), len(rows))):
+        trial = dict(results)
+        for spec, r in zip(combs, perm, strict=False):
+            trial[spec.name] = read(r, spec)
+        valid = sum((2.0 if s.type == "date" else 1.0) * trial[s.name].valid for s in combs)
+        # A row whose number of cells suits the field (8 for DDMMYYYY, 10 for a phone).
+        fit = sum(
+            _cells_fit(spec, len(rows[r].cells)) for spec, r in zip(combs, perm, strict=False)
+        )
+        # Forms list these fields in the template's order or in its reverse.
+        inv = sum(1 for i in range(len(perm)) for j in range(i + 1, len(perm)) if perm[i] > perm[j])
+        order = min(inv, len(perm) * (len(perm) - 1) // 2 - inv)
+        conf = sum(trial[s.name].confidence for s in combs)
+        key = (float(-order), float(valid + fit), float(conf))
+        if best is None or key > best[0]:
+            best = (key, trial)
+    assert best is not None
+    return best[1]
+
+
 def _read_fields(
     aligned: AlignedPage,
     template: Template,
@@ -96,50 +196,16 @@ def _read_fields(
     review_threshold: float | None = None,
 ) -> dict[str, FieldResult]:
     crops = locate_fields(aligned, template)
-    shape = aligned.page.image.shape[:2]
-    results: dict[str, FieldResult] = {}
-    for spec in template.fields:
-        field: FieldCrop | None = crops.get(spec.name)
-        if field is None:
-            results[spec.name] = _empty(spec)
-            continue
-        pieces = segment_field(field, predictor)
-        digit_idx = [i for i, p in enumerate(pieces) if not p.separator]
-        preds = predictor.predict([pieces[i].image for i in digit_idx])
-        by_idx = dict(zip(digit_idx, preds, strict=True))
-        items: list[Item] = []
-        digits: list[DigitResult] = []
-        for i, piece in enumerate(pieces):
-            box = _to_page(piece.box, (field.box[0], field.box[1]), aligned.rotation, shape)
-            if piece.separator:
-                items.append(Item(piece.separator, 1.0, True))
-                continue
-            pred = by_idx[i]
-            label = predictor.labels[pred.label]
-            conf = pred.confidence
-            bw, bh = piece.box[2] - piece.box[0], piece.box[3] - piece.box[1]
-            if bw > 1.3 * bh:
-                conf *= 0.5  # one handwritten digit is rarely this wide: likely merged digits
-            items.append(Item(label, conf, False))
-            digits.append(DigitResult(label, conf, box))
-        value = build_value(spec, items)
-        confidence = float(np.prod([d.confidence for d in digits])) if digits else 0.0
-        valid = is_valid(spec, value)
-        threshold = review_threshold if review_threshold is not None else template.threshold(spec)
-        fbox = _to_page(
-            (0, 0, field.box[2] - field.box[0], field.box[3] - field.box[1]),
-            (field.box[0], field.box[1]),
-            aligned.rotation,
-            shape,
-        )
-        results[spec.name] = FieldResult(
-            value=value,
-            confidence=confidence if value is not None else 0.0,
-            valid=valid,
-            needs_review=(not valid) or confidence < threshold,
-            digits=tuple(digits),
-            box=fbox,
-        )
+
+    def threshold(spec: FieldSpec) -> float:
+        return review_threshold if review_threshold is not None else template.threshold(spec)
+
+    results = {
+        s.name: _read_one(aligned, s, crops.get(s.name), predictor, threshold(s))
+        for s in template.fields
+    }
+    if template.any_order:
+        results = _assign_rows(aligned, template, predictor, results, threshold)
     return results
 
 

@@ -71,3 +71,32 @@ def test_multipage_pdf_gives_a_record_per_page(predictor) -> None:
         predictor=predictor,
     )
     assert [r.page for r in recs] == [1, 2, 3]
+
+
+def test_form_rows_in_reverse_order_are_assigned_by_plausibility(tmp_path: Path, predictor) -> None:
+    """A form that lists dob, phone, account (the reverse of the template) still reads right."""
+    from digitocr.synth.generate import SynthOptions, generate
+
+    tmpl = ROOT / "pipelines" / "application-form.yaml"
+    rev = tmp_path / "reversed.yaml"
+    text = tmpl.read_text()
+    # Draw the rows in reverse order by swapping their y positions.
+    text = (
+        text.replace("y: 0.16", "y: TMP").replace("y: 0.36", "y: 0.16").replace("y: TMP", "y: 0.36")
+    )
+    rev.write_text(text)
+    truth = generate(
+        SynthOptions(
+            out=tmp_path / "f",
+            kind="form",
+            count=2,
+            formats=("png",),
+            seed=4,
+            form_template=str(rev),
+        )
+    )
+    for t in truth:
+        rec = digitocr.read(tmp_path / "f" / t["file"], "form", predictor=predictor)[0]
+        dob = rec.fields["dob"].value or ""
+        assert dob.replace("/", "") == t["fields"]["dob"].replace("/", ""), (dob, t["fields"])
+        assert rec.fields["account"].value == t["fields"]["account"]

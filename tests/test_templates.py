@@ -15,10 +15,29 @@ def test_builtins_load() -> None:
         assert load_template(required).fields
 
 
-def test_form_resolves_its_variants() -> None:
+def test_form_takes_its_rows_in_any_order() -> None:
     t = load_template("form")
+    assert t.any_order and [f.name for f in t.fields] == ["account", "phone", "dob", "amount"]
+
+
+def test_variants_resolve(tmp_path: Path) -> None:
+    (tmp_path / "both.yaml").write_text(
+        "name: both\nvariants: [form-a4, form-letter]\nfields:\n"
+        "  - {name: account, locate: [{method: comb}]}\n"
+        "  - {name: phone, locate: [{method: comb}]}\n"
+        "  - {name: dob, type: date, locate: [{method: comb}]}\n"
+        "  - {name: amount, type: amount, locate: [{method: box}]}\n"
+    )
+    t = load_template(tmp_path / "both.yaml")
     assert {v.name for v in t.resolved} == {"form-a4", "form-letter"}
-    assert [f.name for f in t.fields] == ["account", "phone", "dob", "amount"]
+
+
+def test_variant_with_other_fields_is_rejected(tmp_path: Path) -> None:
+    (tmp_path / "bad.yaml").write_text(
+        "name: bad\nvariants: [cheque]\nfields:\n  - {name: x, locate: [{method: whole}]}\n"
+    )
+    with pytest.raises(TemplateError, match="must have the fields"):
+        load_template(tmp_path / "bad.yaml")
 
 
 def test_user_template_from_pipelines() -> None:

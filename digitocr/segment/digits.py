@@ -211,20 +211,39 @@ def _split(b: _Blob, H: float, score: Scorer | None, width: float) -> list[_Blob
     return [p for k in best[end][1] if (p := pieces[k]) is not None]
 
 
+def _cut_at_cells(b: _Blob, cells: Sequence[Box]) -> list[_Blob]:
+    """A blob spanning several comb cells (digits touching across a separator) is cut
+    at the cell boundaries; each piece then joins its own cell."""
+    spans = [c for c in cells if min(b.box[2], c[2]) - max(b.box[0], c[0]) >= 0.3 * (c[2] - c[0])]
+    if len(spans) < 2:
+        return [b]
+    pieces = []
+    for c in spans:
+        p = _piece(b, max(0, c[0] - b.box[0]), min(b.w, c[2] - b.box[0]))
+        if p is not None:
+            pieces.append(p)
+    return pieces or [b]
+
+
 def _by_cells(blobs: list[_Blob], cells: Sequence[Box]) -> tuple[list[_Blob], list[_Blob]]:
     """One digit per comb cell: blobs whose centre falls in a cell are one digit."""
     in_cell: dict[int, _Blob] = {}
     outside: list[_Blob] = []
-    for b in blobs:
-        cy = (b.box[1] + b.box[3]) / 2
-        idx = next(
-            (i for i, c in enumerate(cells) if c[0] <= b.cx < c[2] and c[1] - 5 <= cy <= c[3] + 5),
-            None,
-        )
-        if idx is None:
-            outside.append(b)
-        else:
-            in_cell[idx] = _union(in_cell[idx], b) if idx in in_cell else b
+    for whole in blobs:
+        for b in _cut_at_cells(whole, cells):
+            cy = (b.box[1] + b.box[3]) / 2
+            idx = next(
+                (
+                    i
+                    for i, c in enumerate(cells)
+                    if c[0] <= b.cx < c[2] and c[1] - 5 <= cy <= c[3] + 5
+                ),
+                None,
+            )
+            if idx is None:
+                outside.append(b)
+            else:
+                in_cell[idx] = _union(in_cell[idx], b) if idx in in_cell else b
     return [in_cell[i] for i in sorted(in_cell)], outside
 
 

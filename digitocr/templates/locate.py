@@ -13,7 +13,7 @@ from ..types import AlignedPage, Box, FieldCrop
 from .schema import FieldSpec, Locate, Template
 from .structure import Structure, analyse
 
-__all__ = ["locate_fields", "remove_lines"]
+__all__ = ["comb_rows", "locate_fields", "remove_lines"]
 
 Mask = npt.NDArray[Any]
 
@@ -239,6 +239,24 @@ def _crop(
         tuple(rel(c) for c in cells),
         rel((x0, y0, x1, y1)),
     )
+
+
+def comb_rows(page: AlignedPage, template: Template) -> list[FieldCrop]:
+    """Every row of comb cells that any comb field of the template could be, top to bottom."""
+    st = analyse(page.ink)
+    out: list[FieldCrop] = []
+    seen: set[Box] = set()
+    for spec in template.fields:
+        for loc in spec.locate:
+            if loc.method != "comb":
+                continue
+            probe = loc.model_copy(update={"below": None, "above": None})
+            for k in range(len(st.rows)):
+                hit = _by_method(probe.model_copy(update={"index": k}), page, st, {})
+                if hit and hit[0] not in seen:
+                    seen.add(hit[0])
+                    out.append(_crop(page, spec, "comb", hit[0], hit[1]))
+    return sorted(out, key=lambda f: (f.box[1], f.box[0]))
 
 
 def locate_fields(page: AlignedPage, template: Template) -> dict[str, FieldCrop | None]:

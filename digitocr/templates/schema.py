@@ -72,6 +72,9 @@ class Template(BaseModel):
     # Designs of the same form (same field names): each page is read with every variant
     # and the reading with the most valid fields wins.
     variants: tuple[str, ...] = ()
+    # The comb-box fields may come in any order on the page: the rows found are assigned
+    # to them by the most plausible reading (valid values, dates weighted).
+    any_order: bool = False
     resolved: tuple[Template, ...] = Field(default=(), exclude=True)
 
     @model_validator(mode="after")

@@ -103,22 +103,21 @@ def _columns(mask: Mask, x0: int, x1: int, y0: int, y1: int, max_width: int) -> 
 
 
 def _merge_splits(cells: list[Box]) -> list[Box]:
-    """Undo separators that split a cell in two (a pen stroke spanning the cell)."""
+    """Undo separators that split a cell (a pen stroke spanning the cell's height).
+
+    Spurious separators only ever make cells narrower, so the comb's pitch is the upper
+    quartile of the widths; adjacent narrow cells are merged while they fit in it.
+    """
     if len(cells) < 3:
         return cells
-    med = float(np.median([c[2] - c[0] for c in cells]))
+    pitch = float(np.percentile([c[2] - c[0] for c in cells], 75))
     out: list[Box] = []
     for c in cells:
         if out:
             p = out[-1]
-            pw, cw = p[2] - p[0], c[2] - c[0]
             adjacent = c[0] - p[2] <= 3
-            if (
-                adjacent
-                and pw < 0.75 * med
-                and cw < 0.75 * med
-                and 0.75 * med < c[2] - p[0] < 1.3 * med
-            ):
+            narrow = (p[2] - p[0]) < 0.8 * pitch and (c[2] - c[0]) < 0.8 * pitch
+            if adjacent and narrow and c[2] - p[0] <= 1.25 * pitch:
                 out[-1] = (p[0], min(p[1], c[1]), c[2], max(p[3], c[3]))
                 continue
         out.append(c)
@@ -130,12 +129,12 @@ def _coverage(mask: Mask, y0: int, y1: int, x0: int, x1: int) -> float:
     return float(band.any(axis=0).mean()) if band.size else 0.0
 
 
-def _cells_between(mask: Mask, top: Box, bot: Box, min_h: int) -> list[Box]:
+def _cells_between(mask: Mask, top: Box, bot: Box, min_h: int, rule: int) -> list[Box]:
     ov0, ov1 = max(top[0], bot[0]) - 3, min(top[2], bot[2]) + 3
     if ov1 - ov0 < min_h:
         return []
-    thick = max(top[3] - top[1], bot[3] - bot[1])
-    cols = _columns(mask, max(0, ov0), ov1, top[3] + 1, bot[1] - 1, max(5, 2 * thick + 2))
+    # A printed separator is as thin as the page's printed rulings; a pen stroke is not.
+    cols = _columns(mask, max(0, ov0), ov1, top[3] + 1, bot[1] - 1, rule + 3)
     cells = []
     for a, b in itertools.pairwise(cols):
         if b - a < min_h // 2:
@@ -162,6 +161,7 @@ def _rects(mask: Mask, lines: list[Box], min_h: int, max_h: int) -> list[Rect]:
     top ruling over two groups of cells still yields both groups.
     """
     lines = sorted(lines, key=lambda b: b[1])
+    rule = int(np.median([b[3] - b[1] for b in lines])) if lines else 3
     proposals: list[Box] = []
     for i, top in enumerate(lines):
         for bot in lines[i + 1 :]:
@@ -169,7 +169,7 @@ def _rects(mask: Mask, lines: list[Box], min_h: int, max_h: int) -> list[Rect]:
             if h > max_h:
                 break
             if h >= min_h:
-                proposals += _cells_between(mask, top, bot, min_h)
+                proposals += _cells_between(mask, top, bot, min_h, rule)
     accepted: list[Box] = []
     for c in sorted(proposals, key=lambda c: -(c[2] - c[0]) * (c[3] - c[1])):
         if all(_overlap(c, a) < 0.3 for a in accepted):
