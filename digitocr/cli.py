@@ -60,7 +60,8 @@ def _main(
 @app.command()
 def run(
     inputs: Annotated[
-        list[Path], typer.Argument(help="Files or folders (walked recursively, sorted).")
+        list[str],
+        typer.Argument(help="Files or folders (walked recursively, sorted), or s3:// gs:// URIs."),
     ],
     *,
     template: Annotated[
@@ -73,9 +74,11 @@ def run(
         ),
     ] = "cheque",
     out: Annotated[
-        Path | None,
+        str | None,
         typer.Option(
-            "--out", "-o", help="Output file (.csv, .json, .jsonl); CSV on stdout if omitted."
+            "--out",
+            "-o",
+            help="Output file or URI (.csv, .json, .jsonl); CSV on stdout if omitted.",
         ),
     ] = None,
     fmt: Annotated[
@@ -155,7 +158,7 @@ def run(
         except ValidationError as exc:
             err = exc.errors()[0]
             raise ConfigError(f"--{'-'.join(str(x) for x in err['loc'])}: {err['msg']}") from exc
-        code = run_command([str(i) for i in inputs], options, out=out, fmt=fmt, quiet=quiet)
+        code = run_command(inputs, options, out=out, fmt=fmt, quiet=quiet)
     except DigitocrError as exc:
         raise _fail(exc) from None
     raise typer.Exit(int(code))

@@ -20,32 +20,46 @@ def run_command(
     inputs: list[str],
     options: RunOptions,
     *,
-    out: Path | None,
+    out: str | None,
     fmt: OutputFormat | None,
     quiet: bool = False,
 ) -> ExitCode:
-    """Run a batch into `out`; returns the exit code (errors before any work raise)."""
+    """Run a batch into `out` (a path or an object-storage URI); returns the exit code.
+
+    Errors found before any work (template, model, inputs, output) raise.
+    """
     template = load_template(options.template)
     from .classify.card import load_card
 
     load_card(options.model)
     if not inputs:
         raise ConfigError("no INPUT given: name files or folders to read")
-    missing = [i for i in inputs if not Path(i).exists()]
+    missing = [i for i in inputs if "://" not in i and not Path(i).exists()]
     if missing and len(missing) == len(inputs):
         raise ConfigError(f"input not found: {', '.join(missing[:3])}")
     files = list(iter_inputs(inputs))
     if not files:
         raise ConfigError(f"no readable files (images or PDFs) under {', '.join(inputs[:3])}")
-    out_fmt = format_for(out, fmt)
+    remote_out = out if out is not None and "://" in out else None
+    local_out: Path | None = None
+    if remote_out is not None:
+        if options.resume:
+            raise ConfigError("--resume needs a local --out; copy the output back first")
+        import tempfile
+
+        local_out = Path(tempfile.mkdtemp()) / Path(remote_out.split("://", 1)[1]).name
+    elif out is not None:
+        local_out = Path(out)
+    out_fmt = format_for(local_out, fmt)
     done: set[tuple[str, int]] = set()
     if options.resume:
-        if out is None:
+        if local_out is None:
             raise ConfigError("--resume needs --out: the output to continue")
-        done = read_done(out, out_fmt)
-    if out is not None and not out.parent.exists():
-        raise ConfigError(f"cannot write {out}: folder {out.parent} does not exist")
-    writer = Writer(out, out_fmt, [f.name for f in template.fields], append=options.resume)
+        done = read_done(local_out, out_fmt)
+    if local_out is not None and not local_out.parent.exists():
+        raise ConfigError(f"cannot write {local_out}: folder {local_out.parent} does not exist")
+    out = remote_out or (str(local_out) if local_out else None)
+    writer = Writer(local_out, out_fmt, [f.name for f in template.fields], append=options.resume)
     progress = None if quiet or not sys.stderr.isatty() else _progress(len(files))
     summary = Summary()
     try:
@@ -60,6 +74,10 @@ def run_command(
         writer.close()
         if progress is not None:
             progress.stop()
+        if remote_out is not None and local_out is not None and local_out.is_file():
+            from .ingest.remote import upload
+
+            upload(str(local_out), remote_out)
     if not quiet:
         _print_summary(summary, skipped=len(done), out=out)
     return summary.exit_code
@@ -106,7 +124,7 @@ class _progress:
         self.p.stop()
 
 
-def _print_summary(s: Summary, *, skipped: int, out: Path | None) -> None:
+def _print_summary(s: Summary, *, skipped: int, out: str | None) -> None:
     rate = s.pages / s.seconds if s.seconds else 0.0
     lines = [
         f"digitocr: {s.pages} pages in {s.seconds:.1f} s ({rate:.2f} pages/s), "

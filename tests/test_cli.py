@@ -158,3 +158,23 @@ def test_subprocess_help_is_fast_and_run_works(tmp_path: Path) -> None:
     )
     assert r.returncode == 0, r.stderr
     assert len(list(csv.reader(out.open()))) == 1 + 3
+
+
+def test_object_storage_uris_in_and_out(tmp_path: Path) -> None:
+    """URIs go through pyarrow's filesystems (file:// here; s3:// and gs:// the same way)."""
+    pytest.importorskip("pyarrow", reason="needs the [ray] extra")
+    out_uri = f"file://{tmp_path}/results.jsonl"
+    code, _, err = _run(
+        "run",
+        f"file://{SAMPLES / 'cheque'}",
+        "--template",
+        "cheque",
+        "--out",
+        out_uri,
+        "--workers",
+        "1",
+    )
+    assert code == 0, err
+    recs = [json.loads(x) for x in (tmp_path / "results.jsonl").read_text().splitlines()]
+    assert len(recs) == 4 and all(r["file"].startswith("file://") for r in recs)
+    assert all(r["status"] == "ok" for r in recs)

@@ -11,9 +11,10 @@ import os
 import signal
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
+from dataclasses import replace
 from typing import Any
 
-from ..errors import BadInputError, PageTimeoutError
+from ..errors import BadInputError, DigitocrError, PageTimeoutError
 from ..ingest.rasterize import rasterize
 from ..options import RunOptions
 from ..pipeline import failed_record, read_page
@@ -66,7 +67,27 @@ def iter_file_records(
     options: RunOptions,
     skip: frozenset[int] = frozenset(),
 ) -> Iterator[Record]:
-    """Records for every page of one file; a file that cannot be read is one failed record."""
+    """Records for every page of one file; a file that cannot be read is one failed record.
+
+    A URI (s3://, gs://, file://) is read from a local copy; records keep the URI.
+    """
+    from ..ingest.remote import localise
+
+    try:
+        local, cleanup = localise(path)
+    except DigitocrError as exc:
+        yield failed_record(path, 1, template.name, exc.message)
+        return
+    try:
+        for rec in _file_records(local, template, predictor, options, skip):
+            yield rec if local == path else replace(rec, file=path)
+    finally:
+        cleanup()
+
+
+def _file_records(
+    path: str, template: Template, predictor: Any, options: RunOptions, skip: frozenset[int]
+) -> Iterator[Record]:
     pages = rasterize(
         path, dpi=options.dpi, rasterizer=options.rasterizer.value, max_pixels=options.max_pixels
     )

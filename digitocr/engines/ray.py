@@ -11,8 +11,6 @@ from __future__ import annotations
 
 import json
 import logging
-import os
-import tempfile
 from collections.abc import Callable, Iterable
 from typing import Any
 
@@ -56,34 +54,13 @@ class _Reader:
 
         idx, records = [], []
         for i, path, skip in zip(batch["idx"], batch["path"], batch["skip"], strict=True):
-            local, cleanup = _localise(str(path))
-            try:
-                skipped = frozenset(json.loads(str(skip)))
-                for rec in iter_file_records(
-                    local, self.template, self.predictor, self.options, skipped
-                ):
-                    d = rec.export()
-                    d["file"] = str(path)  # the path as given, not the temporary copy
-                    idx.append(int(i))
-                    records.append(json.dumps(d))
-            finally:
-                cleanup()
+            skipped = frozenset(json.loads(str(skip)))
+            for rec in iter_file_records(
+                str(path), self.template, self.predictor, self.options, skipped
+            ):
+                idx.append(int(i))
+                records.append(json.dumps(rec.export()))
         return {"idx": idx, "record": records}
-
-
-def _localise(path: str) -> tuple[str, Callable[[], None]]:
-    """Object-storage URIs are copied to a temporary file; local paths are used as they are."""
-    if "://" not in path:
-        return path, lambda: None
-    from pyarrow import fs
-
-    filesystem, inner = fs.FileSystem.from_uri(path)
-    suffix = os.path.splitext(inner)[1]
-    fd, tmp = tempfile.mkstemp(suffix=suffix)
-    with os.fdopen(fd, "wb") as out, filesystem.open_input_stream(inner) as src:
-        while chunk := src.read(1 << 20):
-            out.write(chunk)
-    return tmp, lambda: os.unlink(tmp)
 
 
 def run_ray(

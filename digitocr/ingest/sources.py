@@ -46,6 +46,11 @@ def iter_inputs(inputs: Iterable[str | Path]) -> Iterator[str]:
     """
     seen: set[tuple[int, int]] = set()
     for item in inputs:
+        if "://" in str(item):
+            from .remote import list_uri
+
+            yield from list_uri(str(item), SUFFIXES)
+            continue
         path = Path(item)
         if path.is_dir():
             yield from _walk(path, seen)
