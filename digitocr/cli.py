@@ -189,6 +189,9 @@ def train(
         float,
         typer.Option(help="Share of digits given scan effects (strokes, blur, noise, box lines)."),
     ] = 0.4,
+    procedural: Annotated[
+        float, typer.Option(help="Share of each batch drawn by our pen-stroke renderer (0-1).")
+    ] = 0.0,
     val_size: Annotated[int, typer.Option(help="Digits held out of train for validation.")] = 5000,
     patience: Annotated[int, typer.Option(help="Early stopping patience (epochs).")] = 6,
     limit: Annotated[
@@ -226,6 +229,7 @@ def train(
             dropout=dropout,
             augment=augment,
             scan_augment=scan_augment,
+            procedural=procedural,
             val_size=val_size,
             limit=limit,
             patience=patience,

@@ -30,6 +30,7 @@ class TrainOptions:
     dropout: float = 0.5
     augment: bool = True
     scan_augment: float = 0.4
+    procedural: float = 0.0  # share of each batch replaced by our pen-stroke renderer's digits
     val_size: int = 5000
     limit: int = 0  # use only the first N training digits (0: all); for smoke tests
     patience: int = 6  # early stopping, on validation loss
@@ -58,6 +59,13 @@ def prepare(images: npt.NDArray[Any]) -> npt.NDArray[Any]:
     for i, img in enumerate(images):
         out[i] = np.round(normalize_digit(img) * 255).astype(np.uint8)
     return out
+
+
+def _procedural(digit: int, rng: np.random.Generator) -> npt.NDArray[Any]:
+    from ..synth.handwriting import render_glyph
+
+    ink = render_glyph(str(digit), int(rng.integers(20, 90)), rng)
+    return np.asarray(np.round(normalize_digit((ink * 255).astype(np.uint8)) * 255), np.uint8)
 
 
 def _optimizer(name: str, lr: float) -> Any:
@@ -105,7 +113,13 @@ def train(opts: TrainOptions) -> TrainResult:
 
         def __getitem__(self, i: int) -> tuple[Any, Any]:
             idx = self.perm[i * opts.batch_size : (i + 1) * opts.batch_size]
-            return augment_batch(x_tr[idx], aug, rng), y_tr[idx]
+            x, y = x_tr[idx].copy(), y_tr[idx].copy()
+            if opts.procedural:
+                # Out-of-domain handwriting: digits drawn by our renderer, normalised alike.
+                k = round(opts.procedural * len(idx))
+                y[:k] = rng.integers(0, 10, k)
+                x[:k] = [_procedural(int(d), rng) for d in y[:k]]
+            return augment_batch(x, aug, rng), y
 
         def on_epoch_end(self) -> None:
             self.perm = rng.permutation(len(y_tr))
