@@ -13,7 +13,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import resource
 import subprocess
 import sys
 import time
@@ -46,28 +45,6 @@ def make_set(out: Path, n: int, fmt: str, dpi: str) -> Path:
             stdout=subprocess.DEVNULL,
         )
     return out
-
-
-def timed_run(inputs: list[str], extra: list[str]) -> tuple[float, int]:
-    """Wall seconds and peak RSS (KiB, the largest process) of one `digitocr run`."""
-    cmd = [
-        sys.executable,
-        "-m",
-        "digitocr",
-        "run",
-        *inputs,
-        "--template",
-        "cheque",
-        "-q",
-        "--out",
-        os.devnull + ".csv" if False else str(ROOT / "bench" / "out" / "tp.csv"),
-        *extra,
-    ]
-    before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
-    t0 = time.perf_counter()
-    subprocess.run(cmd, check=True)
-    secs = time.perf_counter() - t0
-    return secs, max(before, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)
 
 
 def decode_floor(files: list[Path], dpi: int) -> float:
@@ -132,11 +109,11 @@ def main() -> None:
     png_files = sorted(png.glob("*.png"))
     pdf_files = sorted(pdf.glob("*.pdf"))
     for workers in (1, 2):
-        secs, _ = timed_run([str(png)], ["--workers", str(workers)])
+        secs, _ = _peak([str(png)], ["--workers", str(workers)])
         res[f"png300_pages_per_s_w{workers}"] = len(png_files) / secs
     res["png300_scaling_1_to_2"] = res["png300_pages_per_s_w2"] / res["png300_pages_per_s_w1"]
     for rast in ("poppler", "pdfium"):
-        secs, _ = timed_run([str(pdf)], ["--workers", "2", "--rasterizer", rast, "--dpi", "300"])
+        secs, _ = _peak([str(pdf)], ["--workers", "2", "--rasterizer", rast, "--dpi", "300"])
         res[f"pdf_{rast}_pages_per_s_w2"] = len(pdf_files) / secs
         res[f"pdf_{rast}_decode_only_pages_per_s"] = len(pdf_files) / max(
             1e-9, _decode_pdf(pdf_files, rast)
