@@ -156,6 +156,14 @@ def main() -> None:
         stdout=subprocess.DEVNULL,
     )
     res["one_page_cli_seconds"] = time.perf_counter() - t0
+    try:
+        import ray  # noqa: F401
+
+        for engine in ("local", "ray"):
+            secs, _ = _peak([str(png)], ["--workers", "2", "--engine", engine])
+            res[f"png300_pages_per_s_{engine}_engine_w2"] = len(png_files) / secs
+    except ImportError:
+        print("ray not installed: local vs Ray comparison skipped (pip install 'digitocr[ray]')")
     if a.memory:
         for n in (100, 1000):
             big = out / f"many{n}"

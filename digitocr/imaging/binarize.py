@@ -1,4 +1,5 @@
-"""Greyscale clean-up and binarisation (255 = ink)."""
+"""Greyscale clean-up and binarisation (255 = ink). Specks are judged later, by segmentation,
+against the size of the digits around them."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ import cv2
 import numpy as np
 import numpy.typing as npt
 
-__all__ = ["binarize", "despeckle", "normalize_gray"]
+__all__ = ["binarize", "normalize_gray"]
 
 Gray = npt.NDArray[Any]
 
@@ -74,13 +75,3 @@ def binarize(gray: Gray, *, stroke: int = 0, offset: int = 0) -> Gray:
     bg = _background(gray, stroke)
     diff = cv2.subtract(bg, gray)
     return cv2.threshold(diff, offset, 255, cv2.THRESH_BINARY)[1]
-
-
-def despeckle(mask: Gray, min_area: int) -> Gray:
-    """Remove connected components smaller than `min_area` pixels."""
-    if min_area <= 1:
-        return mask
-    _n, labels, stats, _ = cv2.connectedComponentsWithStats(mask, connectivity=8)
-    keep = stats[:, cv2.CC_STAT_AREA] >= min_area
-    keep[0] = False
-    return np.where(keep[labels], 255, 0).astype(np.uint8)

@@ -7,81 +7,26 @@ at the cut the classifier is surest about, and orders everything left to right.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass
-from typing import Any
+from collections.abc import Sequence
 
-import cv2
 import numpy as np
-import numpy.typing as npt
 
 from ..types import Box, DigitCrop, FieldCrop
+from .blobs import Blob, components, union, x_overlap
 from .normalize import normalize_digit
+from .split import Scorer, cut_at_cells, split
 
 __all__ = ["Scorer", "segment_field"]
 
-Mask = npt.NDArray[Any]
-# Classifies a list of 28x28 crops -> (N, 10) probabilities.
-Scorer = Callable[[Sequence[npt.NDArray[Any]]], npt.NDArray[Any]]
 
-
-@dataclass(eq=False)
-class _Blob:
-    mask: Mask  # full-field-size mask of this blob's pixels (cropped lazily)
-    box: Box
-
-    @property
-    def w(self) -> int:
-        return self.box[2] - self.box[0]
-
-    @property
-    def h(self) -> int:
-        return self.box[3] - self.box[1]
-
-    @property
-    def cx(self) -> float:
-        return (self.box[0] + self.box[2]) / 2
-
-    def crop(self) -> Mask:
-        x0, y0, x1, y1 = self.box
-        return self.mask[y0:y1, x0:x1]
-
-
-def _union(a: _Blob, b: _Blob) -> _Blob:
-    box = (
-        min(a.box[0], b.box[0]),
-        min(a.box[1], b.box[1]),
-        max(a.box[2], b.box[2]),
-        max(a.box[3], b.box[3]),
-    )
-    return _Blob(cv2.bitwise_or(a.mask, b.mask), box)
-
-
-def _components(ink: Mask) -> list[_Blob]:
-    n, labels, stats, _ = cv2.connectedComponentsWithStats(ink, connectivity=8)
-    blobs = []
-    for i in range(1, n):
-        x, y, w, h, _area = (int(v) for v in stats[i])
-        mask = np.zeros_like(ink)
-        sub = labels[y : y + h, x : x + w] == i
-        mask[y : y + h, x : x + w][sub] = 255
-        blobs.append(_Blob(mask, (x, y, x + w, y + h)))
-    return blobs
-
-
-def _digit_height(blobs: list[_Blob], field_h: int) -> float:
+def _digit_height(blobs: list[Blob], field_h: int) -> float:
     sizable = [b.h for b in blobs if b.h >= 0.2 * field_h and (b.crop() > 0).sum() >= 12]
     if not sizable:
         sizable = [b.h for b in blobs]
     return float(np.percentile(sizable, 75)) if sizable else float(field_h)
 
 
-def _x_overlap(a: _Blob, b: _Blob) -> float:
-    inter = min(a.box[2], b.box[2]) - max(a.box[0], b.box[0])
-    return inter / max(1, min(a.w, b.w))
-
-
-def _separator(b: _Blob, band: tuple[float, float], H: float) -> str:
+def _separator(b: Blob, band: tuple[float, float], H: float) -> str:
     """'.', '-', '/' or '' (not a separator), by size, shape and position in the line."""
     top, bottom = band
     cy = (b.box[1] + b.box[3]) / 2
@@ -114,123 +59,12 @@ def _separator(b: _Blob, band: tuple[float, float], H: float) -> str:
     return ""
 
 
-# Split candidates: wider than 0.9 x the digit height and 1.3 x the field's typical
-# digit; a whole blob wider than 1.3 x its height is read at half confidence; each piece
-# must be a sure digit. Chosen by a sweep on bench-dev and generated MNIST-test sets.
-_SPLIT = (0.9, 1.3, 1.3, 0.95)
-
-
-def _valleys(b: _Blob, H: float) -> list[int]:
-    """Candidate cut columns: local minima of the vertical ink projection."""
-    proj = (b.crop() > 0).sum(axis=0).astype(np.float64)
-    if len(proj) < 5:
-        return []
-    smooth = np.convolve(proj, np.ones(3) / 3, mode="same")
-    lo = max(2, int(0.2 * H))
-    cuts = [
-        c
-        for c in range(lo, b.w - lo)
-        if smooth[c] <= smooth[c - 1]
-        and smooth[c] <= smooth[c + 1]
-        and smooth[c] < 0.6 * smooth.max()
-    ]
-    cuts.sort(key=lambda c: smooth[c])
-    kept: list[int] = []
-    for c in cuts:
-        if all(abs(c - k) >= max(3, int(0.15 * H)) for k in kept):
-            kept.append(c)
-    return sorted(kept[:10])
-
-
-def _piece(b: _Blob, x0: int, x1: int) -> _Blob | None:
-    m = np.zeros_like(b.mask)
-    bx0, by0, bx1, by1 = b.box
-    m[by0:by1, bx0 + x0 : bx0 + x1] = b.mask[by0:by1, bx0 + x0 : bx0 + x1]
-    ys, xs = np.nonzero(m[by0:by1, bx0:bx1])
-    if len(ys) < 8:
-        return None
-    return _Blob(
-        m,
-        (
-            bx0 + int(xs.min()),
-            by0 + int(ys.min()),
-            bx0 + int(xs.max()) + 1,
-            by0 + int(ys.max()) + 1,
-        ),
-    )
-
-
-def _split(b: _Blob, H: float, score: Scorer | None, width: float) -> list[_Blob]:
-    """Recognition-based over-segmentation of a blob too wide for one digit.
-
-    Cuts at projection valleys; every run of pieces between two cuts is classified, and
-    dynamic programming keeps the reading whose digits the classifier is surest of (LeCun
-    et al. 1998). The whole blob competes too, at half confidence when it is much wider
-    than tall, since one handwritten digit rarely is.
-    """
-    hf, wf, disc, conf = _SPLIT
-    if score is None or b.w < max(hf * H, wf * width) or b.w < 0.75 * b.h:
-        return [b]
-    cuts = [0, *_valleys(b, H), b.w]
-    if len(cuts) <= 2:
-        return [b]
-    spans = [
-        (i, j)
-        for i in range(len(cuts))
-        for j in range(i + 1, len(cuts))
-        if 0.2 * H <= cuts[j] - cuts[i] <= 1.25 * H or (i, j) == (0, len(cuts) - 1)
-    ]
-    pieces = {(i, j): _piece(b, cuts[i], cuts[j]) for i, j in spans}
-    valid = [
-        (k, p)
-        for k, p in pieces.items()
-        if p is not None and (p.h >= 0.55 * H or k == (0, len(cuts) - 1))
-    ]
-    if not valid:
-        return [b]
-    probs = score([normalize_digit(p.crop()) for _, p in valid])
-    s_of = {k: float(pr.max()) for (k, _), pr in zip(valid, probs, strict=True)}
-    whole_key = (0, len(cuts) - 1)
-    if whole_key in s_of and b.w > disc * b.h:
-        s_of[whole_key] *= 0.5
-    # Best path from cut 0 to the last cut; a piece under `conf` may only be the whole.
-    best: dict[int, tuple[float, list[tuple[int, int]]]] = {0: (1.0, [])}
-    for j in range(1, len(cuts)):
-        for i in range(j):
-            if i not in best or (i, j) not in s_of:
-                continue
-            sc = s_of[(i, j)]
-            if sc < conf and (i, j) != whole_key:
-                continue
-            cand = best[i][0] * sc
-            if j not in best or cand > best[j][0]:
-                best[j] = (cand, [*best[i][1], (i, j)])
-    end = len(cuts) - 1
-    if end not in best or len(best[end][1]) <= 1:
-        return [b]
-    return [p for k in best[end][1] if (p := pieces[k]) is not None]
-
-
-def _cut_at_cells(b: _Blob, cells: Sequence[Box]) -> list[_Blob]:
-    """A blob spanning several comb cells (digits touching across a separator) is cut
-    at the cell boundaries; each piece then joins its own cell."""
-    spans = [c for c in cells if min(b.box[2], c[2]) - max(b.box[0], c[0]) >= 0.3 * (c[2] - c[0])]
-    if len(spans) < 2:
-        return [b]
-    pieces = []
-    for c in spans:
-        p = _piece(b, max(0, c[0] - b.box[0]), min(b.w, c[2] - b.box[0]))
-        if p is not None:
-            pieces.append(p)
-    return pieces or [b]
-
-
-def _by_cells(blobs: list[_Blob], cells: Sequence[Box]) -> tuple[list[_Blob], list[_Blob]]:
+def _by_cells(blobs: list[Blob], cells: Sequence[Box]) -> tuple[list[Blob], list[Blob]]:
     """One digit per comb cell: blobs whose centre falls in a cell are one digit."""
-    in_cell: dict[int, _Blob] = {}
-    outside: list[_Blob] = []
+    in_cell: dict[int, Blob] = {}
+    outside: list[Blob] = []
     for whole in blobs:
-        for b in _cut_at_cells(whole, cells):
+        for b in cut_at_cells(whole, cells):
             cy = (b.box[1] + b.box[3]) / 2
             idx = next(
                 (
@@ -243,7 +77,7 @@ def _by_cells(blobs: list[_Blob], cells: Sequence[Box]) -> tuple[list[_Blob], li
             if idx is None:
                 outside.append(b)
             else:
-                in_cell[idx] = _union(in_cell[idx], b) if idx in in_cell else b
+                in_cell[idx] = union(in_cell[idx], b) if idx in in_cell else b
     return [in_cell[i] for i in sorted(in_cell)], outside
 
 
@@ -252,7 +86,7 @@ def segment_field(field: FieldCrop, score: Scorer | None = None) -> list[DigitCr
     ink = field.ink
     if ink.size == 0 or not ink.any():
         return []
-    blobs = _components(ink)
+    blobs = components(ink)
     H = _digit_height(blobs, ink.shape[0])
     # Specks and leftover ruling fragments.
     blobs = [
@@ -282,13 +116,13 @@ def segment_field(field: FieldCrop, score: Scorer | None = None) -> list[DigitCr
         widths = [b.w for b, sep in items if not sep and b.h >= 0.5 * H]
         # The typical digit width, never more than a digit's (a field of merged pairs).
         width = min(float(np.median(widths)), 0.75 * H) if len(widths) >= 3 else 0.7 * H
-        split: list[tuple[_Blob, str]] = []
+        pieces: list[tuple[Blob, str]] = []
         for b, sep in items:
             if sep:
-                split.append((b, sep))
+                pieces.append((b, sep))
             else:
-                split.extend((p, "") for p in _split(b, H, score, width))
-        items = split
+                pieces.extend((p, "") for p in split(b, H, score, width))
+        items = pieces
     items.sort(key=lambda t: t[0].cx)
     out = []
     for b, sep in items:
@@ -298,26 +132,26 @@ def segment_field(field: FieldCrop, score: Scorer | None = None) -> list[DigitCr
 
 
 def _merge_and_label(
-    blobs: list[_Blob], band: tuple[float, float], H: float, kind: str, score: Scorer | None = None
-) -> list[tuple[_Blob, str]]:
+    blobs: list[Blob], band: tuple[float, float], H: float, kind: str, score: Scorer | None = None
+) -> list[tuple[Blob, str]]:
     """Merge broken strokes into digits; label the pieces that are separators."""
     # Specks never join a digit (they would shrink it when normalised).
     parts = [b for b in blobs if b.h >= 0.2 * H or (b.crop() > 0).sum() >= 0.02 * H * H]
     dots = [b for b in blobs if b not in parts and _separator(b, band, H) == "."]
     # 1. Pieces stacked over each other are one digit (a '5' whose bar came off).
-    merged: list[_Blob] = []
+    merged: list[Blob] = []
     for b in sorted(parts, key=lambda b: -b.h):
         for i, m in enumerate(merged):
-            if _x_overlap(b, m) > 0.5 and not (
-                _separator(b, band, H) == "." and _x_overlap(b, m) < 0.8
+            if x_overlap(b, m) > 0.5 and not (
+                _separator(b, band, H) == "." and x_overlap(b, m) < 0.8
             ):
-                merged[i] = _union(m, b)
+                merged[i] = union(m, b)
                 break
         else:
             merged.append(b)
     merged.sort(key=lambda b: b.cx)
     # 2. Separators by shape and position, among whole pieces.
-    labelled: list[tuple[_Blob, str]] = []
+    labelled: list[tuple[Blob, str]] = []
     for b in merged:
         sep = _separator(b, band, H)
         if sep == "/" and kind != "date":
@@ -330,12 +164,12 @@ def _merge_and_label(
     # 3. Halves of a digit drawn in two strokes (a '0' as '(' and ')'): merge when they
     #    nearly touch and the classifier is sure of the whole.
     if score is not None:
-        out: list[tuple[_Blob, str]] = []
+        out: list[tuple[Blob, str]] = []
         for b, sep in labelled:
             if out and not sep and not out[-1][1]:
                 a = out[-1][0]
                 gap = b.box[0] - a.box[2]
-                u = _union(a, b)
+                u = union(a, b)
                 if (
                     gap <= 0.12 * H
                     and u.w <= 0.95 * H
