@@ -125,8 +125,17 @@ def _file_records(
         yield rec
 
 
+def _single_threaded() -> None:
+    """One thread per worker for OpenCV too: parallelism comes from the workers, and
+    OpenCV's own threads would only fight them for the same cores."""
+    import cv2
+
+    cv2.setNumThreads(1)
+
+
 def _init_worker(template: Template, options: RunOptions) -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent handles Ctrl-C
+    _single_threaded()
     _state["template"], _state["options"] = template, options
     _state["predictor"] = make_predictor(options)
 
@@ -155,6 +164,7 @@ def run_local(
             yield p, frozenset(n for f, n in done if f == p) if done else frozenset()
 
     if workers <= 1:
+        _single_threaded()
         predictor = predictor or make_predictor(options)
         for path, skip in tasks():
             for rec in iter_file_records(path, template, predictor, options, skip):
