@@ -25,6 +25,11 @@ def text_lines(mask: Mask, region: tuple[float, float, float, float]) -> list[Bo
     h, w = mask.shape
     x0, y0, x1, y1 = int(region[0] * w), int(region[1] * h), int(region[2] * w), int(region[3] * h)
     sub = mask[y0:y1, x0:x1]
+    # Paper texture leaves speckle clusters; characters are made of sizable strokes.
+    n, labels, stats, _ = cv2.connectedComponentsWithStats(sub, connectivity=8)
+    keep = stats[:, cv2.CC_STAT_AREA] >= max(12, int((0.006 * h) ** 2))
+    keep[0] = False
+    sub = np.where(keep[labels], 255, 0).astype(np.uint8)
     k = max(9, int(0.03 * w))
     closed = cv2.morphologyEx(
         sub, cv2.MORPH_CLOSE, cv2.getStructuringElement(cv2.MORPH_RECT, (k, 3))
@@ -88,6 +93,8 @@ def trailing_group(mask: Mask, region: tuple[float, float, float, float]) -> Box
         return None
     comps.sort(key=lambda st: st[0])
     typed = _cap_height(mask, block[:-1])
+    while len(comps) > 1 and typed and comps[-1][3] < 0.6 * typed:
+        comps.pop()  # a speck or stray mark after the ZIP
     group = _taller_tail(comps, typed) or _gap_tail(comps)
     gx0 = x0 + min(int(st[0]) for st in group)
     gx1 = x0 + max(int(st[0] + st[2]) for st in group)
