@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -45,16 +46,7 @@ def _amount(items: Sequence[Item]) -> str | None:
 _SEP_LIKE = {"1", "7"}  # what a slash the detector missed is read as
 
 
-def _date(items: Sequence[Item]) -> str | None:
-    """Digits with '/' between the day, month and year groups.
-
-    Separators the segmenter recognised are used as they are; otherwise a date has
-    the shape 2-2-4 (or 2-2-2) and a slash read as a '1' at a separator position is
-    taken for the slash when that gives a plausible date.
-    """
-    seq = list(items)
-    if not any(not i.separator for i in seq):
-        return None
+def _groups(seq: Sequence[Item]) -> list[str]:
     groups: list[str] = [""]
     for i in seq:
         if i.separator:
@@ -62,31 +54,54 @@ def _date(items: Sequence[Item]) -> str | None:
                 groups.append("")
         else:
             groups[-1] += i.label
-    groups = [g for g in groups if g]
-    if len(groups) == 3 and _plausible_date("/".join(groups)):
-        return "/".join(groups)
+    return [g for g in groups if g]
+
+
+def _date(items: Sequence[Item]) -> str | None:
+    """Digits with '/' between the day, month and year groups.
+
+    A slanted '1' and a slash look alike, so the reading is a small search: each slash
+    may be a '1' and each '1' or '7' may be a missed slash; the plausible date that needs
+    the fewest such changes wins. Without a plausible one, the digits as read.
+    """
+    seq = list(items)
+    if not any(not i.separator for i in seq):
+        return None
+    flex = [
+        k
+        for k, i in enumerate(seq)
+        if (i.separator and i.label == "/") or (not i.separator and i.label in _SEP_LIKE)
+    ]
+    best: tuple[tuple[int, int], str] | None = None
+    for mask in range(1 << min(len(flex), 10)):
+        trial = list(seq)
+        changes = 0
+        for bit, k in enumerate(flex[:10]):
+            if mask >> bit & 1:
+                changes += 1
+                trial[k] = (
+                    Item("1", seq[k].confidence, False)
+                    if seq[k].separator
+                    else Item("/", 1.0, True)
+                )
+        if any(a.separator and b.separator for a, b in itertools.pairwise(trial)):
+            continue  # two separators in a row: one of them is a digit
+        groups = _groups(trial)
+        if len(groups) == 3 and len(groups[0]) <= 2 and len(groups[1]) <= 2:
+            cand = "/".join(g.zfill(2) if n < 2 else g for n, g in enumerate(groups))
+            # Prefer the DD/MM shape as written on cheques, then the fewest changes.
+            key = (0 if len(groups[0]) == len(groups[1]) == 2 else 1, changes)
+            if _plausible_date(cand) and (best is None or key < best[0]):
+                best = (key, cand)
+    if best is not None:
+        return best[1]
     digits = "".join(i.label for i in seq if not i.separator)
-    # Try reading '1'-like glyphs at the separator positions as slashes.
-    for n_year in (4, 2):
-        if len(digits) == 6 + n_year and digits[2] in _SEP_LIKE and digits[5] in _SEP_LIKE:
-            cand = f"{digits[:2]}/{digits[3:5]}/{digits[6:]}"
-            if _plausible_date(cand):
-                return cand
-        if len(groups) == 2:  # one slash found, the other read as a digit
-            first, second = groups
-            if len(first) == 2 and len(second) in (3 + n_year,) and second[2] in _SEP_LIKE:
-                cand = f"{first}/{second[:2]}/{second[3:]}"
-                if _plausible_date(cand):
-                    return cand
-            if len(first) == 5 and first[2] in _SEP_LIKE and len(second) == n_year:
-                cand = f"{first[:2]}/{first[3:]}/{second}"
-                if _plausible_date(cand):
-                    return cand
     if len(digits) in (6, 8):
-        return f"{digits[:2]}/{digits[2:4]}/{digits[4:]}"
-    if len(groups) == 3:
-        return "/".join(groups)
-    return digits
+        cand = f"{digits[:2]}/{digits[2:4]}/{digits[4:]}"
+        if _plausible_date(cand):
+            return cand
+    groups = _groups(seq)
+    return "/".join(groups) if len(groups) == 3 else digits
 
 
 def _plausible_date(value: str) -> bool:

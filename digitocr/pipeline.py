@@ -126,6 +126,8 @@ def _read_one(
         digits.append(DigitResult(label, conf, box))
     value = build_value(spec, items)
     confidence = float(np.prod([d.confidence for d in digits])) if digits else 0.0
+    if value is not None and sum(c.isdigit() for c in value) != len(digits):
+        confidence *= 0.8  # the value reinterprets a piece (a '1' read as a slash, or back)
     valid = is_valid(spec, value)
     size = (0, 0, field.box[2] - field.box[0], field.box[3] - field.box[1])
     return FieldResult(
