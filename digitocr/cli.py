@@ -209,16 +209,23 @@ def train(
     import json
 
     try:
-        try:
-            from .train.fit import TrainOptions
-            from .train.run import train_and_export
-        except ImportError as exc:
+        import importlib.util
+
+        missing = [
+            m
+            for m in ("tensorflow", "keras", "tf2onnx", "onnx", "matplotlib", "onnxruntime")
+            if importlib.util.find_spec(m) is None
+        ]
+        if missing:
             from .errors import MissingDependencyError
 
             raise MissingDependencyError(
-                "training needs the [train] extra: pip install 'digitocr[train]' "
-                f"({exc.name} missing)"
-            ) from exc
+                "training needs the [train] and [cpu] extras: pip install 'digitocr[train,cpu]' "
+                f"({', '.join(missing)} missing)"
+            )
+        from .train.fit import TrainOptions
+        from .train.run import train_and_export
+
         opts = TrainOptions(
             arch=arch,
             epochs=epochs,

@@ -178,3 +178,14 @@ def test_object_storage_uris_in_and_out(tmp_path: Path) -> None:
     recs = [json.loads(x) for x in (tmp_path / "results.jsonl").read_text().splitlines()]
     assert len(recs) == 4 and all(r["file"].startswith("file://") for r in recs)
     assert all(r["status"] == "ok" for r in recs)
+
+
+def test_train_without_the_extra_names_it(monkeypatch: pytest.MonkeyPatch) -> None:
+    import importlib.util
+
+    real = importlib.util.find_spec
+    monkeypatch.setattr(
+        importlib.util, "find_spec", lambda name, *a: None if name == "tf2onnx" else real(name, *a)
+    )
+    code, _, err = _run("train", "--epochs", "1")
+    assert code == ExitCode.missing_dependency and "digitocr[train,cpu]" in err and "tf2onnx" in err
