@@ -21,8 +21,9 @@ from .fields import Item, build_value, is_valid
 from .imaging.binarize import binarize, normalize_gray
 from .imaging.deskew import estimate_skew, rotate
 from .segment.digits import segment_field
-from .templates.locate import comb_rows, locate_fields
+from .templates.locate import comb_rows, locate_fields, page_structure
 from .templates.schema import FieldSpec, Template
+from .templates.structure import Structure
 from .types import AlignedPage, Box, DigitResult, FieldCrop, FieldResult, Page, Record
 
 __all__ = ["align", "failed_record", "read_fields", "read_page"]
@@ -151,6 +152,7 @@ def _assign_rows(
     predictor: Predictor,
     results: dict[str, FieldResult],
     threshold: Callable[[FieldSpec], float],
+    structure: Structure,
 ) -> dict[str, FieldResult]:
     """Assign the comb rows found to the comb fields by the most plausible reading.
 
@@ -159,7 +161,7 @@ def _assign_rows(
     suits the field, then by confidence. Each row is read once per field.
     """
     combs = [s for s in template.fields if any(loc.method == "comb" for loc in s.locate)]
-    rows = comb_rows(aligned, template)
+    rows = comb_rows(aligned, template, structure)
     if len(combs) < 2 or len(rows) < 2:
         return results
     cache: dict[tuple[int, str], FieldResult] = {}
@@ -197,7 +199,8 @@ def _read_fields(
     *,
     review_threshold: float | None = None,
 ) -> dict[str, FieldResult]:
-    crops = locate_fields(aligned, template)
+    structure = page_structure(aligned, template)
+    crops = locate_fields(aligned, template, structure)
 
     def threshold(spec: FieldSpec) -> float:
         return review_threshold if review_threshold is not None else template.threshold(spec)
@@ -207,7 +210,7 @@ def _read_fields(
         for s in template.fields
     }
     if template.any_order:
-        results = _assign_rows(aligned, template, predictor, results, threshold)
+        results = _assign_rows(aligned, template, predictor, results, threshold, structure)
     return results
 
 

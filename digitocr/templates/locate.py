@@ -13,7 +13,7 @@ from ..types import AlignedPage, Box, FieldCrop
 from .schema import FieldSpec, Locate, Template
 from .structure import Structure, analyse
 
-__all__ = ["comb_rows", "locate_fields", "remove_lines"]
+__all__ = ["comb_rows", "locate_fields", "page_structure", "remove_lines"]
 
 Mask = npt.NDArray[Any]
 
@@ -241,9 +241,11 @@ def _crop(
     )
 
 
-def comb_rows(page: AlignedPage, template: Template) -> list[FieldCrop]:
+def comb_rows(
+    page: AlignedPage, template: Template, st: Structure | None = None
+) -> list[FieldCrop]:
     """Every row of comb cells that any comb field of the template could be, top to bottom."""
-    st = analyse(page.ink)
+    st = st if st is not None else analyse(page.ink)
     out: list[FieldCrop] = []
     seen: set[Box] = set()
     for spec in template.fields:
@@ -259,13 +261,17 @@ def comb_rows(page: AlignedPage, template: Template) -> list[FieldCrop]:
     return sorted(out, key=lambda f: (f.box[1], f.box[0]))
 
 
-def locate_fields(page: AlignedPage, template: Template) -> dict[str, FieldCrop | None]:
+def page_structure(page: AlignedPage, template: Template) -> Structure:
+    """The printed structure, analysed only when the template locates by it."""
+    methods = {loc.method for f in template.fields for loc in f.locate}
+    return analyse(page.ink) if methods & {"box", "comb", "line"} else Structure((), (), ())
+
+
+def locate_fields(
+    page: AlignedPage, template: Template, st: Structure | None = None
+) -> dict[str, FieldCrop | None]:
     """Find every field of `template` on `page`; None where no way of locating it worked."""
-    st = (
-        analyse(page.ink)
-        if any(loc.method in ("box", "comb", "line") for f in template.fields for loc in f.locate)
-        else Structure((), (), ())
-    )
+    st = st if st is not None else page_structure(page, template)
     found: dict[str, Box] = {}
     out: dict[str, FieldCrop | None] = {}
     for spec in template.fields:
