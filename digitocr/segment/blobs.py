@@ -18,7 +18,9 @@ Mask = npt.NDArray[Any]
 
 @dataclass(eq=False)
 class Blob:
-    mask: Mask  # full-field-size mask of this blob's pixels (cropped lazily)
+    """Ink pixels of one piece of a field: `pix` covers exactly `box` (field coordinates)."""
+
+    pix: Mask
     box: Box
 
     @property
@@ -34,8 +36,7 @@ class Blob:
         return (self.box[0] + self.box[2]) / 2
 
     def crop(self) -> Mask:
-        x0, y0, x1, y1 = self.box
-        return self.mask[y0:y1, x0:x1]
+        return self.pix
 
 
 def union(a: Blob, b: Blob) -> Blob:
@@ -45,18 +46,20 @@ def union(a: Blob, b: Blob) -> Blob:
         max(a.box[2], b.box[2]),
         max(a.box[3], b.box[3]),
     )
-    return Blob(cv2.bitwise_or(a.mask, b.mask), box)
+    pix = np.zeros((box[3] - box[1], box[2] - box[0]), np.uint8)
+    for part in (a, b):
+        x, y = part.box[0] - box[0], part.box[1] - box[1]
+        region = pix[y : y + part.h, x : x + part.w]
+        np.maximum(region, part.pix, out=region)
+    return Blob(pix, box)
 
 
 def components(ink: Mask) -> list[Blob]:
-    n, labels, stats, _ = cv2.connectedComponentsWithStats(ink, connectivity=8)
+    _, labels, stats, _ = cv2.connectedComponentsWithStats(ink, connectivity=8)
     blobs = []
-    for i in range(1, n):
-        x, y, w, h, _area = (int(v) for v in stats[i])
-        mask = np.zeros_like(ink)
-        sub = labels[y : y + h, x : x + w] == i
-        mask[y : y + h, x : x + w][sub] = 255
-        blobs.append(Blob(mask, (x, y, x + w, y + h)))
+    for i, (x, y, w, h, _area) in enumerate(stats[1:].tolist(), start=1):
+        pix = np.where(labels[y : y + h, x : x + w] == i, 255, 0).astype(np.uint8)
+        blobs.append(Blob(pix, (x, y, x + w, y + h)))
     return blobs
 
 
@@ -66,18 +69,14 @@ def x_overlap(a: Blob, b: Blob) -> float:
 
 
 def piece(b: Blob, x0: int, x1: int) -> Blob | None:
-    m = np.zeros_like(b.mask)
-    bx0, by0, bx1, by1 = b.box
-    m[by0:by1, bx0 + x0 : bx0 + x1] = b.mask[by0:by1, bx0 + x0 : bx0 + x1]
-    ys, xs = np.nonzero(m[by0:by1, bx0:bx1])
+    """The part of `b` between columns x0 and x1 (relative to its box), trimmed to its ink."""
+    part = b.pix[:, max(0, x0) : max(0, x1)]
+    ys, xs = np.nonzero(part)
     if len(ys) < 8:
         return None
+    y0, y1, px0, px1 = int(ys.min()), int(ys.max()) + 1, int(xs.min()), int(xs.max()) + 1
+    bx0, by0 = b.box[0] + max(0, x0), b.box[1]
     return Blob(
-        m,
-        (
-            bx0 + int(xs.min()),
-            by0 + int(ys.min()),
-            bx0 + int(xs.max()) + 1,
-            by0 + int(ys.max()) + 1,
-        ),
+        np.ascontiguousarray(part[y0:y1, px0:px1]),
+        (bx0 + px0, by0 + y0, bx0 + px1, by0 + y1),
     )
