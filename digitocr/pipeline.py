@@ -150,20 +150,20 @@ def _assign_rows(
     aligned: AlignedPage,
     template: Template,
     predictor: Predictor,
-    results: dict[str, FieldResult],
+    combs: list[FieldSpec],
     threshold: Callable[[FieldSpec], float],
     structure: Structure,
-) -> dict[str, FieldResult]:
+) -> dict[str, FieldResult] | None:
     """Assign the comb rows found to the comb fields by the most plausible reading.
 
     Ranked first by order (the template's, or its exact reverse: designs differ),
     then by valid fields (a parsing date counts double) and rows whose number of cells
-    suits the field, then by confidence. Each row is read once per field.
+    suits the field, then by confidence. Each row is read once per field. None when
+    there is nothing to choose (fewer than two rows).
     """
-    combs = [s for s in template.fields if any(loc.method == "comb" for loc in s.locate)]
     rows = comb_rows(aligned, template, structure)
-    if len(combs) < 2 or len(rows) < 2:
-        return results
+    if len(rows) < 2:
+        return None
     cache: dict[tuple[int, str], FieldResult] = {}
 
     def read(r: int, spec: FieldSpec) -> FieldResult:
@@ -173,7 +173,7 @@ def _assign_rows(
 
     best: tuple[tuple[float, float, float], dict[str, FieldResult]] | None = None
     for perm in itertools.permutations(range(len(rows)), min(len(combs), len(rows))):
-        trial = dict(results)
+        trial: dict[str, FieldResult] = {s.name: _empty(s) for s in combs}
         for spec, r in zip(combs, perm, strict=False):
             trial[spec.name] = read(r, spec)
         valid = sum((2.0 if s.type == "date" else 1.0) * trial[s.name].valid for s in combs)
@@ -205,12 +205,16 @@ def _read_fields(
     def threshold(spec: FieldSpec) -> float:
         return review_threshold if review_threshold is not None else template.threshold(spec)
 
-    results = {
-        s.name: _read_one(aligned, s, crops.get(s.name), predictor, threshold(s))
-        for s in template.fields
-    }
-    if template.any_order:
-        results = _assign_rows(aligned, template, predictor, results, threshold, structure)
+    combs = [s for s in template.fields if any(loc.method == "comb" for loc in s.locate)]
+    assigned = None
+    if template.any_order and len(combs) >= 2:
+        assigned = _assign_rows(aligned, template, predictor, combs, threshold, structure)
+    results: dict[str, FieldResult] = {}
+    for s in template.fields:  # template order: the order of CSV columns and JSON keys
+        if assigned is not None and s.name in assigned:
+            results[s.name] = assigned[s.name]
+        else:
+            results[s.name] = _read_one(aligned, s, crops.get(s.name), predictor, threshold(s))
     return results
 
 
