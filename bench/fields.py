@@ -15,11 +15,10 @@ import json
 import os
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from score import load, print_table, score
+from score import load, print_table, score, timed_run
 
 ROOT = Path(__file__).resolve().parent.parent
 TEMPLATES = {
@@ -27,29 +26,6 @@ TEMPLATES = {
     "envelope": "envelope",
     "form": str(ROOT / "pipelines" / "application-form.yaml"),
 }
-
-
-def run(
-    inputs: list[str], template: str, out: Path, workers: int, extra: list[str] | None = None
-) -> float:
-    cmd = [
-        sys.executable,
-        "-m",
-        "digitocr",
-        "run",
-        *inputs,
-        "--template",
-        template,
-        "--out",
-        str(out),
-        "--workers",
-        str(workers),
-        "-q",
-        *(extra or []),
-    ]
-    t0 = time.perf_counter()
-    subprocess.run(cmd, check=False)
-    return time.perf_counter() - t0
 
 
 def main() -> None:
@@ -93,7 +69,7 @@ def main() -> None:
                 )
             truth = json.loads((folder / "truth.json").read_text())
             pred = a.out / f"{source}-{kind}.jsonl"
-            secs = run([str(folder)], template, pred, a.workers)
+            secs = timed_run([str(folder)], template, pred, "--workers", str(a.workers))
             m = score(truth, load(pred))
             results[f"{source}/{kind}"] = {**m, "seconds": secs, "pages": len(truth)}
             print_table(m, f"{source} {kind} ({len(truth)} pages)", secs, len(truth))
@@ -103,7 +79,9 @@ def main() -> None:
         secs = 0.0
         for kind in ("cheque", "envelope", "form"):
             part = a.out / f"bench-dev-{kind}.json"
-            secs += run([str(a.bench_dev / kind)], kind, part, a.workers, ["--dpi", "200"])
+            secs += timed_run(
+                [str(a.bench_dev / kind)], kind, part, "--workers", str(a.workers), "--dpi", "200"
+            )
             recs += json.loads(part.read_text())
         pred.write_text(json.dumps(recs))
         print("\n== ../shared/bench-dev with its own scorer")

@@ -11,13 +11,11 @@ from __future__ import annotations
 
 import argparse
 import json
-import subprocess
 import sys
-import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from score import levenshtein, load
+from score import levenshtein, load, timed_run
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -32,25 +30,7 @@ def main() -> None:
     a = ap.parse_args()
     labels = {d["file"]: d["label"] for d in json.loads((a.folder / "labels.json").read_text())}
     a.out.parent.mkdir(parents=True, exist_ok=True)
-    t0 = time.perf_counter()
-    subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "digitocr",
-            "run",
-            str(a.folder),
-            "--template",
-            "amount",
-            "--out",
-            str(a.out),
-            "--workers",
-            str(a.workers),
-            "-q",
-        ],
-        check=False,
-    )
-    secs = time.perf_counter() - t0
+    secs = timed_run([str(a.folder)], "amount", a.out, "--workers", str(a.workers))
     n = ok = edits = chars = accepted = accepted_wrong = 0
     for rec in load(a.out):
         name = Path(rec["file"]).name

@@ -8,9 +8,29 @@ from __future__ import annotations
 import argparse
 import json
 import re
+import subprocess
+import sys
+import time
 from collections import defaultdict
 from pathlib import Path
 from typing import Any
+
+
+def digitocr_cmd(
+    inputs: list[str], template: str, out: Path | None = None, *extra: str
+) -> list[str]:
+    """The `digitocr run` command line every bench script uses (quiet, this interpreter)."""
+    cmd = [sys.executable, "-m", "digitocr", "run", *inputs, "--template", template, "-q"]
+    return cmd + (["--out", str(out)] if out is not None else []) + list(extra)
+
+
+def timed_run(inputs: list[str], template: str, out: Path | None = None, *extra: str) -> float:
+    """Wall seconds of one `digitocr run`, interpreter start included."""
+    t0 = time.perf_counter()
+    subprocess.run(
+        digitocr_cmd(inputs, template, out, *extra), check=False, stdout=subprocess.DEVNULL
+    )
+    return time.perf_counter() - t0
 
 
 def norm(field: str, v: str | None) -> str | None:

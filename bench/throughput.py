@@ -19,6 +19,8 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT / "bench"))
+from score import digitocr_cmd, timed_run  # noqa: E402
 
 
 def make_set(out: Path, n: int, fmt: str, dpi: str) -> Path:
@@ -138,24 +140,8 @@ def main() -> None:
     res["classifier_crops_per_s_1thread_b64"], res["classifier_share_of_page_time"] = (
         classifier_share(png_files[:10])
     )
-    t0 = time.perf_counter()
-    subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "digitocr",
-            "run",
-            str(png_files[0]),
-            "--template",
-            "cheque",
-            "-q",
-            "--workers",
-            "1",
-        ],
-        check=True,
-        stdout=subprocess.DEVNULL,
-    )
-    res["one_page_cli_seconds"] = time.perf_counter() - t0
+    one_page = timed_run([str(png_files[0])], "cheque", None, "--workers", "1")
+    res["one_page_cli_seconds"] = one_page
     try:
         import ray  # noqa: F401
 
@@ -194,19 +180,7 @@ def _peak(inputs: list[str], extra: list[str]) -> tuple[float, int]:
     """Wall time and peak RSS (KiB) summed over the parent and its workers, sampled."""
     import threading
 
-    cmd = [
-        sys.executable,
-        "-m",
-        "digitocr",
-        "run",
-        *inputs,
-        "--template",
-        "cheque",
-        "-q",
-        "--out",
-        str(ROOT / "bench" / "out" / "tp.csv"),
-        *extra,
-    ]
+    cmd = digitocr_cmd(inputs, "cheque", ROOT / "bench" / "out" / "tp.csv", *extra)
     t0 = time.perf_counter()
     proc = subprocess.Popen(cmd)
     peak = [0]
