@@ -67,6 +67,12 @@ def _date(items: Sequence[Item]) -> str | None:
     seq = list(items)
     if not any(not i.separator for i in seq):
         return None
+    digits = "".join(i.label for i in seq if not i.separator)
+    if len(digits) == 8 and not any(i.separator and i.label == "/" for i in seq):
+        # Written without slashes (comb cells, DDMMYYYY): read as it stands.
+        cand = f"{digits[:2]}/{digits[2:4]}/{digits[4:]}"
+        if _plausible_date(cand):
+            return cand
     flex = [
         k
         for k, i in enumerate(seq)
@@ -95,7 +101,6 @@ def _date(items: Sequence[Item]) -> str | None:
                 best = (key, cand)
     if best is not None:
         return best[1]
-    digits = "".join(i.label for i in seq if not i.separator)
     if len(digits) in (6, 8):
         cand = f"{digits[:2]}/{digits[2:4]}/{digits[4:]}"
         if _plausible_date(cand):

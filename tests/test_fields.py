@@ -48,6 +48,8 @@ def test_amount_with_one_cent_digit_is_invalid() -> None:
         ("07111/2026", "07/11/2026", True),
         ("45/45/2026", "45/45/2026", False),
         ("071126", "07/11/26", True),
+        ("2103.2012", "21/03/2012", True),  # comb cells and a speck: the 1 is a digit
+        ("17.10.2005", "17/10/2005", True),
     ],
 )
 def test_dates(written: str, value: str, valid: bool) -> None:

@@ -89,6 +89,16 @@ def test_separators_are_recognised(predictor) -> None:
     assert [p.box[0] for p in pieces] == sorted(p.box[0] for p in pieces), "left to right"
 
 
+def test_crumbs_of_a_removed_underline_are_not_decimal_points(predictor) -> None:
+    ink = np.zeros((140, 420), np.uint8)
+    cv2.putText(ink, "12", (10, 100), cv2.FONT_HERSHEY_SIMPLEX, 3, 255, 9)
+    cv2.putText(ink, "50", (190, 100), cv2.FONT_HERSHEY_SIMPLEX, 3, 255, 9)
+    for x in range(0, 400, 45):  # dashes left where the line under the field was erased
+        cv2.line(ink, (x, 125), (x + 18, 125), 255, 2)
+    pieces = segment_field(_field(ink, "amount"), predictor)
+    assert [p.separator for p in pieces] == ["", "", "", ""]
+
+
 def test_specks_are_dropped(predictor) -> None:
     ink = np.zeros((120, 200), np.uint8)
     cv2.putText(ink, "7", (40, 100), cv2.FONT_HERSHEY_SIMPLEX, 3, 255, 9)

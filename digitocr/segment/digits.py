@@ -34,12 +34,19 @@ def _separator(b: Blob, band: tuple[float, float], H: float) -> str:
     area = float((b.crop() > 0).sum())
     fill_box = area / max(1, b.w * b.h)
     roundish = 0.4 <= b.w / max(1, b.h) <= 2.5 and fill_box >= 0.35
-    if b.h < 0.38 * H and b.w < 0.5 * H and rel > 0.62 and area >= 0.008 * H * H and roundish:
-        return "."  # a point on the baseline
     if (
-        b.h < 0.6 * H
+        b.h < 0.38 * H
+        and b.w < 0.5 * H
+        and 0.62 < rel <= 1.2
+        and area >= 0.008 * H * H
+        and roundish
+    ):
+        return "."  # a point on the baseline (not a crumb of a removed underline below it)
+    if (
+        0.12 * H <= b.h < 0.6 * H
         and b.w < 0.35 * H
-        and rel > 0.7
+        and b.w <= 1.5 * b.h + 2  # a comma is a stroke going down, not a flat dash
+        and 0.7 < rel <= 1.35
         and b.box[3] > bottom - 0.05 * H
         and b.box[1] > top + 0.45 * H
     ):

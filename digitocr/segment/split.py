@@ -18,10 +18,10 @@ __all__ = ["Scorer", "cut_at_cells", "split"]
 Scorer = Callable[[Sequence[npt.NDArray[Any]]], npt.NDArray[Any]]
 
 
-# Split candidates: wider than 0.9 x the digit height and 1.3 x the field's typical
+# Split candidates: wider than 0.7 x the digit height and 1.15 x the field's typical
 # digit; a whole blob wider than 1.3 x its height is read at half confidence; each piece
 # must be a sure digit. Chosen by a sweep on bench-dev and generated MNIST-test sets.
-_SPLIT = (0.9, 1.3, 1.3, 0.95)
+_SPLIT = (0.7, 1.15, 1.3, 0.9)
 
 
 def _valleys(b: Blob, H: float) -> list[int]:
