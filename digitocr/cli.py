@@ -189,6 +189,13 @@ def train(
         float,
         typer.Option(help="Share of digits given scan effects (strokes, blur, noise, box lines)."),
     ] = 0.4,
+    elastic: Annotated[
+        float, typer.Option(help="Share of digits given an elastic distortion (0-1).")
+    ] = 0.0,
+    average: Annotated[
+        int,
+        typer.Option(help="Average the weights of the N best epochs if validation improves."),
+    ] = 0,
     procedural: Annotated[
         float, typer.Option(help="Share of each batch drawn by our pen-stroke renderer (0-1).")
     ] = 0.0,
@@ -236,6 +243,8 @@ def train(
             dropout=dropout,
             augment=augment,
             scan_augment=scan_augment,
+            elastic=elastic,
+            average=average,
             procedural=procedural,
             val_size=val_size,
             limit=limit,

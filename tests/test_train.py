@@ -33,12 +33,20 @@ def test_small_training_run_exports_a_checked_model(tmp_path: Path, mnist_dir: P
             "500",
             "--batch-size",
             "32",
+            "--elastic",
+            "0.5",
+            "--average",
+            "2",
         ],
     )
     assert r.exit_code == 0, r.output
     metrics = json.loads(r.stdout[r.stdout.index("{") :])
     assert metrics["keras_onnx_max_abs_diff"] <= 1e-4
     assert 0.3 < metrics["test_accuracy"] <= 1.0  # far above chance after ~200 steps
+    soup = metrics["weight_average"]  # both epochs averaged, kept only if validation says so
+    assert soup["epochs"] == [1, 2] and isinstance(soup["used"], bool)
+    if soup["used"]:
+        assert soup["val_loss"] < soup["single_val_loss"]
     card = load_card(out)  # the card matches the file it was written with
     assert card.architecture == "digitnet" and card.training["n_train"] == 3500
     for png in ("small_curves.png", "small_confusion.png", "small_mistakes.png"):

@@ -30,6 +30,8 @@ class TrainOptions:
     dropout: float = 0.5
     augment: bool = True
     scan_augment: float = 0.4
+    elastic: float = 0.0  # share of digits given an elastic distortion
+    average: int = 0  # average the weights of the N best epochs when that helps validation
     procedural: float = 0.0  # share of each batch replaced by our pen-stroke renderer's digits
     val_size: int = 5000
     limit: int = 0  # use only the first N training digits (0: all); for smoke tests
@@ -101,7 +103,11 @@ def train(opts: TrainOptions) -> TrainResult:
     x_tr, y_tr = prepare(mnist.images[tr_idx]), mnist.labels[tr_idx]
     x_val = prepare(mnist.images[val_idx]).astype(np.float32)[..., None] / 255.0
     y_val = mnist.labels[val_idx]
-    aug = Augment(scan=opts.scan_augment) if opts.augment else Augment(0, 0, 0, 0)
+    aug = (
+        Augment(scan=opts.scan_augment, elastic=opts.elastic)
+        if opts.augment
+        else Augment(0, 0, 0, 0)
+    )
 
     class Batches(keras.utils.PyDataset):  # type: ignore[misc]
         def __init__(self) -> None:
@@ -132,7 +138,9 @@ def train(opts: TrainOptions) -> TrainResult:
         loss="sparse_categorical_crossentropy",
         metrics=["accuracy"],
     )
+    snapshots = _Snapshots(opts.average)
     callbacks = [
+        snapshots.callback,
         keras.callbacks.ReduceLROnPlateau(
             monitor="val_loss", factor=0.5, patience=opts.lr_patience, min_lr=1e-5
         ),
@@ -148,9 +156,58 @@ def train(opts: TrainOptions) -> TrainResult:
         callbacks=callbacks,
         verbose=opts.verbose,
     )
-    seconds = time.perf_counter() - t0
     history = {k: [float(v) for v in vals] for k, vals in hist.history.items()}
-    return TrainResult(model, history, opts, seconds, len(tr_idx), n_val, {"options": asdict(opts)})
+    extra: dict[str, Any] = {"options": asdict(opts)}
+    if opts.average > 1:
+        extra["averaging"] = snapshots.apply_best(model, x_val, y_val, history["val_loss"])
+    seconds = time.perf_counter() - t0
+    return TrainResult(model, history, opts, seconds, len(tr_idx), n_val, extra)
+
+
+class _Snapshots:
+    """Keep each epoch's weights; afterwards try the average of the N best (a "soup").
+
+    Averaging the weights of nearby low-loss epochs (Izmailov et al. 2018, SWA) lands
+    in a flatter minimum; it is kept only when it lowers the validation loss.
+    """
+
+    def __init__(self, keep: int) -> None:
+        import keras
+
+        self.keep = keep
+        self.weights: list[list[npt.NDArray[Any]]] = []
+        snapshots = self
+
+        class Callback(keras.callbacks.Callback):  # type: ignore[misc]
+            def on_epoch_end(self, epoch: int, logs: dict[str, Any] | None = None) -> None:
+                if snapshots.keep > 1:
+                    snapshots.weights.append(
+                        [np.array(w, copy=True) for w in self.model.get_weights()]
+                    )
+
+        self.callback = Callback()
+
+    def apply_best(
+        self, model: Any, x_val: Any, y_val: Any, val_loss: list[float]
+    ) -> dict[str, Any]:
+        best = [int(i) for i in np.argsort(val_loss)[: self.keep]]
+        single_loss, single_acc = model.evaluate(x_val, y_val, verbose=0)
+        restored = model.get_weights()
+        chosen = [self.weights[i] for i in best]
+        model.set_weights([np.mean(ws, axis=0) for ws in zip(*chosen, strict=True)])
+        loss, acc = model.evaluate(x_val, y_val, verbose=0)
+        used = loss < single_loss
+        if not used:
+            model.set_weights(restored)
+        self.weights.clear()
+        return {
+            "epochs": sorted(i + 1 for i in best),
+            "val_loss": round(float(loss), 5),
+            "val_accuracy": round(float(acc), 5),
+            "single_val_loss": round(float(single_loss), 5),
+            "single_val_accuracy": round(float(single_acc), 5),
+            "used": bool(used),
+        }
 
 
 def out_paths(onnx_path: str | Path) -> dict[str, Path]:

@@ -39,6 +39,12 @@ def train_and_export(opts: TrainOptions, *, evaluate_test: bool = True) -> dict[
         "train_seconds": round(result.seconds, 1),
         "keras_onnx_max_abs_diff": diff,
     }
+    averaging = result.extra.get("averaging")
+    if averaging:
+        metrics["weight_average"] = averaging
+        if averaging["used"]:
+            metrics["val_accuracy"] = averaging["val_accuracy"]
+            metrics["val_loss"] = averaging["val_loss"]
     training = {
         "data": "MNIST train split (60k) minus a held-out validation split",
         "n_train": result.n_train,
