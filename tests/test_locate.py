@@ -115,3 +115,26 @@ def test_line_removal_keeps_crossing_strokes() -> None:
     out = remove_lines(ink)
     assert not out[70, 10:120].any(), "the ruling is gone"
     assert out[20:95, 148:153].all(axis=1).mean() > 0.95, "the stroke through it is whole"
+
+
+def _address(zip_heights: list[int]) -> np.ndarray:
+    """A typed three-line address whose last line ends in handwritten digit-sized bars."""
+    mask = np.zeros((600, 1200), np.uint8)
+    for row, text in enumerate(("CASEY PATEL", "9 HARBOR WAY", "SALEM, OR")):
+        cv2.putText(mask, text, (300, 300 + 50 * row), cv2.FONT_HERSHEY_SIMPLEX, 1.0, 255, 2)
+    x = 300 + cv2.getTextSize("SALEM, OR", cv2.FONT_HERSHEY_SIMPLEX, 1.0, 2)[0][0] + 28
+    for h in zip_heights:  # each handwritten digit: an ellipse standing on the baseline
+        cv2.ellipse(mask, (x + 14, 400 - h // 2), (12, h // 2), 0, 0, 360, 255, 3)
+        x += 34
+    return mask
+
+
+def test_trailing_zip_keeps_a_first_digit_written_smaller() -> None:
+    from digitocr.templates.trailing import trailing_group
+
+    mask = _address([18, 40, 42, 40, 41])  # typed capitals are ~22 px tall
+    box = trailing_group(mask, (0.0, 0.0, 1.0, 1.0))
+    assert box is not None
+    _, _, stats, _ = cv2.connectedComponentsWithStats(mask[box[1] : box[3], box[0] : box[2]])
+    whole = [s for s in stats[1:] if s[4] > 50]
+    assert len(whole) == 5, "all five digits, the small first one included, and no letter"

@@ -17,6 +17,8 @@ from ..types import Box
 
 __all__ = ["text_lines", "trailing_group"]
 
+_TAIL_GAP = 0.2
+
 Mask = npt.NDArray[Any]
 
 
@@ -126,7 +128,17 @@ def _taller_tail(comps: list[npt.NDArray[Any]], typed: float) -> list[npt.NDArra
         group.append(st)
     while group and not group[-1][3] >= 1.15 * typed:  # never end on a hyphen
         group.pop()
-    return group if sum(st[3] >= 1.15 * typed for st in group) >= 3 else []
+    if sum(st[3] >= 1.15 * typed for st in group) < 3:
+        return []
+    # A first digit written smaller than the rest still sits close to them, while the
+    # state before the ZIP is a word space away.
+    ref = float(np.median([st[3] for st in group]))
+    rest = comps[: len(comps) - len(group)]
+    while rest and group[-1][0] - (rest[-1][0] + rest[-1][2]) < _TAIL_GAP * ref:
+        if rest[-1][3] < 0.5 * ref:
+            break
+        group.append(rest.pop())
+    return group
 
 
 def _gap_tail(comps: list[npt.NDArray[Any]]) -> list[npt.NDArray[Any]]:
