@@ -79,6 +79,9 @@ def _date(items: Sequence[Item]) -> str | None:
         if (i.separator and i.label == "/") or (not i.separator and i.label in _SEP_LIKE)
     ]
     best: tuple[tuple[int, int], str] | None = None
+    if len(digits) == 8 and _plausible_date(f"{digits[:2]}/{digits[2:4]}/{digits[4:]}"):
+        # DDMMYYYY whatever the separators: comb cells with a printed slash read or missed.
+        best = ((0, 1), f"{digits[:2]}/{digits[2:4]}/{digits[4:]}")
     for mask in range(1 << min(len(flex), 10)):
         trial = list(seq)
         changes = 0
