@@ -79,6 +79,16 @@ def test_touching_digits_are_split(predictor) -> None:
     assert labels == [0, 4]
 
 
+def test_a_wide_zero_stays_one_digit(predictor) -> None:
+    ink = np.zeros((120, 400), np.uint8)
+    cv2.putText(ink, "3", (10, 100), cv2.FONT_HERSHEY_SIMPLEX, 3, 255, 9)
+    cv2.ellipse(ink, (200, 62), (56, 40), 0, 0, 360, 255, 9)  # a flat 0: 1.36 x as wide as tall
+    cv2.putText(ink, "7", (290, 100), cv2.FONT_HERSHEY_SIMPLEX, 3, 255, 9)
+    pieces = segment_field(_field(ink), predictor)
+    labels = [int(np.argmax(predictor([p.image])[0])) for p in pieces]
+    assert labels == [3, 0, 7]
+
+
 def test_separators_are_recognised(predictor) -> None:
     ink = np.zeros((120, 420), np.uint8)
     cv2.putText(ink, "12", (10, 100), cv2.FONT_HERSHEY_SIMPLEX, 3, 255, 9)
