@@ -192,6 +192,10 @@ def train(
     elastic: Annotated[
         float, typer.Option(help="Share of digits given an elastic distortion (0-1).")
     ] = 0.0,
+    reject: Annotated[
+        float,
+        typer.Option(help="Share of each batch that is two touching digits, an 11th reject class."),
+    ] = 0.0,
     average: Annotated[
         int,
         typer.Option(help="Average the weights of the N best epochs if validation improves."),
@@ -245,6 +249,7 @@ def train(
             scan_augment=scan_augment,
             elastic=elastic,
             average=average,
+            reject=reject,
             procedural=procedural,
             val_size=val_size,
             limit=limit,

@@ -1,9 +1,10 @@
 """Training augmentations keep digits digits: shape, range, ink and position preserved."""
 
+import cv2
 import numpy as np
 
 from digitocr.segment.normalize import normalize_digit
-from digitocr.train.augment import Augment, _elastic, augment_batch
+from digitocr.train.augment import Augment, _elastic, augment_batch, not_one_digit
 
 
 def _bar() -> np.ndarray:
@@ -34,3 +35,19 @@ def test_augment_batch_with_elastic_gives_model_ready_floats() -> None:
     assert out.shape == (8, 28, 28, 1) and out.dtype == np.float32
     assert out.min() >= 0.0 and out.max() <= 1.0
     assert not np.allclose(out[0], out[1])
+
+
+def test_not_one_digit_is_two_digits_touching() -> None:
+    rng = np.random.default_rng(2)
+    one = np.zeros((28, 28), np.uint8)
+    one[4:24, 12:16] = 255
+    zero = np.zeros((28, 28), np.uint8)
+    cv2.ellipse(zero, (14, 14), (6, 10), 0, 0, 360, 255, 3)
+    for _ in range(20):
+        pair = not_one_digit(one, zero, rng)
+        n, _ = cv2.connectedComponents((pair > 32).astype(np.uint8))
+        assert n - 1 == 1, "the two digits touch"
+        _, xs = np.nonzero(pair > 32)
+        assert xs.max() - xs.min() + 1 >= 14  # the 1 (4 px) beside the 0 (>= 12 px)
+        crop = normalize_digit(pair)
+        assert crop.shape == (28, 28) and crop.max() == 1.0

@@ -3,6 +3,7 @@
 import json
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 pytest.importorskip("tensorflow", reason="needs the [train] extra")
@@ -37,6 +38,8 @@ def test_small_training_run_exports_a_checked_model(tmp_path: Path, mnist_dir: P
             "0.5",
             "--average",
             "2",
+            "--reject",
+            "0.1",
         ],
     )
     assert r.exit_code == 0, r.output
@@ -51,7 +54,12 @@ def test_small_training_run_exports_a_checked_model(tmp_path: Path, mnist_dir: P
     assert card.architecture == "digitnet" and card.training["n_train"] == 3500
     for png in ("small_curves.png", "small_confusion.png", "small_mistakes.png"):
         assert (tmp_path / png).stat().st_size > 1000
-    OnnxEngine(out)  # loads through the inference path, spec checked
+    assert card.labels == [*"0123456789", "reject"]  # touching pairs as an 11th class
+    from digitocr.classify.predictor import Predictor
+
+    predictor = Predictor(OnnxEngine(out))  # loads through the inference path, spec checked
+    probs = predictor.probs([np.zeros((28, 28), np.float32)] * 3)
+    assert probs.shape == (3, 10) and (probs.sum(axis=1) <= 1.0 + 1e-5).all()
 
 
 def test_train_without_data_is_a_clear_error(tmp_path: Path) -> None:

@@ -30,6 +30,11 @@ class InputSpec(BaseModel):
     normalisation: str = NORMALISATION
 
 
+# The label of an extra output trained on crops that are not one digit (touching pairs,
+# halves of a wrongly cut digit): segmentation reads its mass as "no digit here".
+REJECT = "reject"
+
+
 class ModelCard(BaseModel):
     model_config = ConfigDict(extra="allow")
     format_version: int = 1
@@ -43,6 +48,11 @@ class ModelCard(BaseModel):
     training: dict[str, Any] = Field(default_factory=dict)
     metrics: dict[str, Any] = Field(default_factory=dict)
     versions: dict[str, str] = Field(default_factory=dict)
+
+    @property
+    def digit_columns(self) -> list[int]:
+        """Output columns that are digits (all but a reject class, if the model has one)."""
+        return [i for i, label in enumerate(self.labels) if label != REJECT]
 
 
 def card_path(onnx_path: str | Path) -> Path:

@@ -90,8 +90,14 @@ class OnnxEngine:
         )
         if not same:
             raise ModelError(f"{self.path}: input shape {shape} differs from the card's {want}")
-        if len(self.session.get_outputs()[0].shape) != 2:
+        out_shape = self.session.get_outputs()[0].shape
+        if len(out_shape) != 2:
             raise ModelError(f"{self.path}: output must be (batch, classes)")
+        if isinstance(out_shape[1], int) and out_shape[1] != len(self.card.labels):
+            raise ModelError(
+                f"{self.path}: {out_shape[1]} outputs but the card lists "
+                f"{len(self.card.labels)} labels"
+            )
 
     def run(self, batch: npt.NDArray[Any]) -> npt.NDArray[Any]:
         """Class probabilities for a (N, 28, 28) batch in [0, 1]."""

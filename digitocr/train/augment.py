@@ -17,7 +17,7 @@ import numpy.typing as npt
 
 from ..segment.normalize import normalize_digit
 
-__all__ = ["Augment", "augment_batch"]
+__all__ = ["Augment", "augment_batch", "not_one_digit"]
 
 
 @dataclass(frozen=True)
@@ -78,6 +78,36 @@ def _scan_effects(img: npt.NDArray[Any], rng: np.random.Generator) -> npt.NDArra
         else:
             big[:, xs.max() - cut :] = 0
     return big
+
+
+def _ink_box(img: npt.NDArray[Any]) -> npt.NDArray[Any]:
+    ys, xs = np.nonzero(img > 32)
+    if len(ys) == 0:
+        return img
+    return img[ys.min() : ys.max() + 1, xs.min() : xs.max() + 1]
+
+
+def not_one_digit(
+    a: npt.NDArray[Any], b: npt.NDArray[Any], rng: np.random.Generator
+) -> npt.NDArray[Any]:
+    """A crop that is not one digit, as segmentation meets them: two digits touching or
+    overlapping (a "17" left whole). Returned as ink (0-255, any size) for
+    `normalize_digit`. (Halves of a digit cut by a wrong split were tried too, but half
+    a 3 or an 8 is too often a fair 2 or 3 to be taught as "not a digit".)"""
+    a, b = _ink_box(a), _ink_box(b)
+    h = a.shape[0]
+    scale = h * rng.uniform(0.8, 1.1) / max(1, b.shape[0])  # the second 80-110% as tall
+    b = cv2.resize(b, (max(1, round(b.shape[1] * scale)), max(1, round(b.shape[0] * scale))))
+    overlap = int(rng.integers(1, max(2, min(a.shape[1], b.shape[1]) // 3)))
+    H = max(h, b.shape[0]) + 4
+    W = a.shape[1] + b.shape[1] - overlap
+    canvas = np.zeros((H, W), np.uint8)
+    ya = int(rng.integers(0, H - a.shape[0] + 1))
+    yb = int(rng.integers(0, H - b.shape[0] + 1))
+    canvas[ya : ya + a.shape[0], : a.shape[1]] = a
+    part = canvas[yb : yb + b.shape[0], W - b.shape[1] :]
+    np.maximum(part, b, out=part)
+    return canvas
 
 
 def augment_batch(

@@ -72,6 +72,8 @@ def evaluate(model: str | Path, data: str | None = None, *, limit: int = 0) -> E
     x = prepare(images).astype(np.float32) / 255.0
     engine = OnnxEngine(model, device="cpu", threads=1)
     probs = np.concatenate([engine.run(x[i : i + 512]) for i in range(0, len(x), 512)])
+    # Digits only: a reject output is for crops that are not one digit, never a test answer.
+    probs = probs[:, engine.card.digit_columns]
     pred = probs.argmax(axis=1)
     confusion = np.zeros((10, 10), np.int64)
     np.add.at(confusion, (labels, pred), 1)

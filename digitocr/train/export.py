@@ -61,6 +61,7 @@ def write_card(
     parameters: int,
     training: dict[str, Any],
     metrics: dict[str, Any],
+    labels: list[str] | None = None,
 ) -> ModelCard:
     """Write the card beside the ONNX file; the input name is read from the file itself."""
     import onnx
@@ -77,6 +78,7 @@ def write_card(
         parameters=parameters,
         input=InputSpec(name=inp.name, shape=dims, layout="NHWC", normalisation=NORMALISATION),
         output=model.graph.output[0].name,
+        labels=labels or [str(i) for i in range(10)],
         sha256=file_sha256(onnx_path),
         training=training,
         metrics=metrics,

@@ -13,7 +13,7 @@ import numpy.typing as npt
 
 from .. import datasets
 from ..segment.normalize import normalize_digit
-from .augment import Augment, augment_batch
+from .augment import Augment, augment_batch, not_one_digit
 from .models import DEFAULT_ARCH
 
 __all__ = ["TrainOptions", "TrainResult", "prepare", "train"]
@@ -31,6 +31,7 @@ class TrainOptions:
     augment: bool = True
     scan_augment: float = 0.4
     elastic: float = 0.0  # share of digits given an elastic distortion
+    reject: float = 0.0  # share of each batch that is not one digit (an 11th, reject class)
     average: int = 0  # average the weights of the N best epochs when that helps validation
     procedural: float = 0.0  # share of each batch replaced by our pen-stroke renderer's digits
     val_size: int = 5000
@@ -125,6 +126,15 @@ def train(opts: TrainOptions) -> TrainResult:
                 k = round(opts.procedural * len(idx))
                 y[:k] = rng.integers(0, 10, k)
                 x[:k] = [_procedural(int(d), rng) for d in y[:k]]
+            k = round(opts.reject * len(idx))
+            if k:
+                # "Not one digit": touching pairs and halves, label 10, normalised alike.
+                pick = rng.integers(0, len(y_tr), (k, 2))
+                y[-k:] = 10
+                x[-k:] = [
+                    np.round(normalize_digit(not_one_digit(x_tr[i], x_tr[j], rng)) * 255)
+                    for i, j in pick
+                ]
             return augment_batch(x, aug, rng), y
 
         def on_epoch_end(self) -> None:
@@ -132,7 +142,12 @@ def train(opts: TrainOptions) -> TrainResult:
 
     from .models import build
 
-    model = build(opts.arch, batch_norm=opts.batch_norm, dropout=opts.dropout)
+    model = build(
+        opts.arch,
+        batch_norm=opts.batch_norm,
+        dropout=opts.dropout,
+        classes=11 if opts.reject else 10,
+    )
     model.compile(
         optimizer=_optimizer(opts.optimizer, opts.learning_rate),
         loss="sparse_categorical_crossentropy",

@@ -17,8 +17,8 @@ def _conv_bn(x: Any, filters: int, L: Any, batch_norm: bool) -> Any:
     return L.ReLU()(x)
 
 
-def build(arch: str, *, batch_norm: bool = True, dropout: float = 0.5) -> Any:
-    """Build an uncompiled Keras model taking (N, 28, 28, 1) in [0, 1], giving softmax(10)."""
+def build(arch: str, *, batch_norm: bool = True, dropout: float = 0.5, classes: int = 10) -> Any:
+    """Build an uncompiled Keras model taking (N, 28, 28, 1) in [0, 1], giving softmax(classes)."""
     import keras
     from keras import layers as L
 
@@ -72,5 +72,5 @@ def build(arch: str, *, batch_norm: bool = True, dropout: float = 0.5) -> Any:
         from ..errors import ConfigError
 
         raise ConfigError(f"unknown architecture {arch!r}: choose one of {', '.join(ARCHS)}")
-    out = L.Dense(10, activation="softmax", name="probs")(x)
+    out = L.Dense(classes, activation="softmax", name="probs")(x)
     return keras.Model(inp, out, name=arch)

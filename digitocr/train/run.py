@@ -9,6 +9,7 @@ from typing import Any
 import numpy as np
 
 from .. import datasets
+from ..classify.card import REJECT
 from .evaluate import Evaluation, evaluate, plot_confusion, plot_curves, plot_mistakes
 from .export import export_onnx, parity, write_card
 from .fit import TrainOptions, out_paths, prepare, train
@@ -52,8 +53,14 @@ def train_and_export(opts: TrainOptions, *, evaluate_test: bool = True) -> dict[
         "recipe": asdict(opts),
     }
     params = int(result.model.count_params())
+    labels = [str(i) for i in range(10)] + ([REJECT] if opts.reject else [])
     write_card(
-        paths["onnx"], architecture=opts.arch, parameters=params, training=training, metrics=metrics
+        paths["onnx"],
+        architecture=opts.arch,
+        parameters=params,
+        training=training,
+        metrics=metrics,
+        labels=labels,
     )
     plot_curves(h, paths["curves"])
     if evaluate_test:
@@ -70,5 +77,6 @@ def train_and_export(opts: TrainOptions, *, evaluate_test: bool = True) -> dict[
             parameters=params,
             training=training,
             metrics=metrics,
+            labels=labels,
         )
     return metrics
