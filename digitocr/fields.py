@@ -64,7 +64,19 @@ def _date(items: Sequence[Item]) -> str | None:
     may be a '1' and each '1' or '7' may be a missed slash; the plausible date that needs
     the fewest such changes wins. Without a plausible one, the digits as read.
     """
-    seq = list(items)
+    # A point next to a slash is a crumb of it (or of the pen landing), not a separator.
+    seq = [
+        it
+        for k, it in enumerate(items)
+        if not (
+            it.separator
+            and it.label == "."
+            and any(
+                0 <= n < len(items) and items[n].separator and items[n].label == "/"
+                for n in (k - 1, k + 1)
+            )
+        )
+    ]
     if not any(not i.separator for i in seq):
         return None
     digits = "".join(i.label for i in seq if not i.separator)

@@ -51,6 +51,7 @@ def test_amount_with_one_cent_digit_is_invalid() -> None:
         ("2103.2012", "21/03/2012", True),  # comb cells and a speck: the 1 is a digit
         ("17.10.2005", "17/10/2005", True),
         ("2103/1991", "21/03/1991", True),  # comb groups: one printed slash missed
+        ("23./0711998", "23/07/1998", True),  # a crumb beside a slash, a slash read as 1
     ],
 )
 def test_dates(written: str, value: str, valid: bool) -> None:

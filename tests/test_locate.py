@@ -109,6 +109,15 @@ def test_crumbs_of_a_removed_underline_are_not_decimal_points(predictor) -> None
     assert [p.separator for p in pieces] == ["", "", "", ""]
 
 
+def test_printed_text_clipped_by_the_field_edge_is_not_ink_of_a_digit(predictor) -> None:
+    ink = np.zeros((140, 300), np.uint8)
+    cv2.putText(ink, "42", (20, 120), cv2.FONT_HERSHEY_SIMPLEX, 3, 255, 9)
+    cv2.putText(ink, "UNION", (30, 8), cv2.FONT_HERSHEY_SIMPLEX, 1, 255, 3)  # bottoms of letters
+    pieces = segment_field(_field(ink), predictor)
+    assert [int(np.argmax(predictor([p.image])[0])) for p in pieces] == [4, 2]
+    assert all(p.box[1] > 20 for p in pieces), "no letter fragment joined a digit"
+
+
 def test_specks_are_dropped(predictor) -> None:
     ink = np.zeros((120, 200), np.uint8)
     cv2.putText(ink, "7", (40, 100), cv2.FONT_HERSHEY_SIMPLEX, 3, 255, 9)

@@ -114,6 +114,14 @@ def segment_field(field: FieldCrop, score: Scorer | None = None) -> list[DigitCr
         bottom = float(np.median([b.box[3] for b in big]))
     else:
         top, bottom = 0.0, float(ink.shape[0])
+    # Printed text above or below the field, clipped by its edge: not part of any digit.
+    margin = 0.1 * (bottom - top)
+    blobs = [
+        b
+        for b in blobs
+        if not (b.box[1] <= 1 and b.box[3] < top + margin)
+        and not (b.box[3] >= ink.shape[0] - 1 and b.box[1] > bottom - margin)
+    ]
     if field.cells:
         digits, outside = _by_cells(blobs, field.cells)
         items = [(b, "") for b in digits if b.h >= 0.3 * H]
