@@ -157,3 +157,20 @@ def test_trailing_zip_keeps_a_first_digit_written_smaller() -> None:
     _, _, stats, _ = cv2.connectedComponentsWithStats(mask[box[1] : box[3], box[0] : box[2]])
     whole = [s for s in stats[1:] if s[4] > 50]
     assert len(whole) == 5, "all five digits, the small first one included, and no letter"
+
+
+def test_a_thick_blurred_loop_is_opened_again_from_the_grey_page() -> None:
+    from digitocr.segment.blobs import components
+    from digitocr.segment.digits import _reopen
+
+    ink = np.zeros((140, 120), np.float32)
+    cv2.ellipse(ink, (60, 70), (30, 44), 0, 0, 360, 1.0, 34)  # a heavy pen's 0, small hole
+    gray = (245 - 200 * cv2.GaussianBlur(ink, (0, 0), 8)).astype(np.uint8)
+    mask = np.where(gray < 235, 255, 0).astype(np.uint8)  # thresholded near the paper
+    assert mask[70, 60] == 255, "the test needs binarisation to have filled the hole"
+    field = FieldCrop("f", "digits", gray, mask, (0, 0, 120, 140))
+    blob = max(components(mask), key=lambda b: b.w * b.h)
+    opened = _reopen(blob, field, H=float(blob.h))
+    x0, y0 = blob.box[0], blob.box[1]
+    assert opened[70 - y0, 60 - x0] == 0, "the hole is back"
+    assert opened[70 - y0, 30 - x0] == 255, "the stroke stays"
