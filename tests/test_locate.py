@@ -174,3 +174,16 @@ def test_a_thick_blurred_loop_is_opened_again_from_the_grey_page() -> None:
     x0, y0 = blob.box[0], blob.box[1]
     assert opened[70 - y0, 60 - x0] == 0, "the hole is back"
     assert opened[70 - y0, 30 - x0] == 255, "the stroke stays"
+
+
+def test_ruling_remnants_along_comb_cells_are_not_part_of_the_digits(predictor) -> None:
+    ink = np.zeros((130, 300), np.uint8)
+    cells = ((10, 15, 100, 115), (105, 15, 195, 115), (200, 15, 290, 115))
+    for (x0, y0, x1, _), digit in zip(cells, "307", strict=True):
+        cv2.putText(ink, digit, (x0 + 18, 100), cv2.FONT_HERSHEY_SIMPLEX, 2.6, 255, 9)
+        for x in range(x0, x1 - 10, 22):  # the erased top ruling left dashes behind
+            cv2.line(ink, (x, y0), (x + 14, y0), 255, 3)
+    field = FieldCrop("f", "digits", 255 - ink, ink, (0, 0, 300, 130), cells)
+    pieces = segment_field(field, predictor)
+    assert [int(np.argmax(predictor([p.image])[0])) for p in pieces] == [3, 0, 7]
+    assert all(p.box[1] > 20 for p in pieces), "no dash of the ruling joined a digit"

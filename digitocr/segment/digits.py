@@ -23,6 +23,8 @@ __all__ = ["Scorer", "segment_field"]
 # Strokes thicker than this share of the digit height (MNIST's: about 0.12) are re-cut
 # from the grey page (`_reopen`).
 _THICK = 0.2
+# Flat pieces thinner than this share of the digit height are ruling remnants in cells.
+_RULING = 0.12
 
 
 def _digit_height(blobs: list[Blob], field_h: int) -> float:
@@ -129,6 +131,19 @@ def segment_field(field: FieldCrop, score: Scorer | None = None) -> list[DigitCr
         and not (b.box[3] >= ink.shape[0] - 1 and b.box[1] > bottom - margin)
     ]
     if field.cells:
+        # What is left of a cell's top or bottom ruling: flat bits far thinner than a pen
+        # stroke, along the cell's edge.
+        ctop = float(np.median([c[1] for c in field.cells]))
+        cbot = float(np.median([c[3] for c in field.cells]))
+        blobs = [
+            b
+            for b in blobs
+            if not (
+                b.h < _RULING * H
+                and b.w > 2 * b.h
+                and min(abs(b.box[1] - ctop), abs(b.box[3] - cbot)) < 0.15 * H
+            )
+        ]
         digits, outside = _by_cells(blobs, field.cells)
         items = [(b, "") for b in digits if b.h >= 0.3 * H]
         items += [(b, s) for b in outside if (s := _separator(b, (top, bottom), H))]
