@@ -136,14 +136,14 @@ def test_line_removal_keeps_crossing_strokes() -> None:
     assert out[20:95, 148:153].all(axis=1).mean() > 0.95, "the stroke through it is whole"
 
 
-def _address(zip_heights: list[int]) -> np.ndarray:
+def _address(zip_heights: list[int], gap: int = 28, lift: int = 0) -> np.ndarray:
     """A typed three-line address whose last line ends in handwritten digit-sized bars."""
     mask = np.zeros((600, 1200), np.uint8)
     for row, text in enumerate(("CASEY PATEL", "9 HARBOR WAY", "SALEM, OR")):
         cv2.putText(mask, text, (300, 300 + 50 * row), cv2.FONT_HERSHEY_SIMPLEX, 1.0, 255, 2)
-    x = 300 + cv2.getTextSize("SALEM, OR", cv2.FONT_HERSHEY_SIMPLEX, 1.0, 2)[0][0] + 28
+    x = 300 + cv2.getTextSize("SALEM, OR", cv2.FONT_HERSHEY_SIMPLEX, 1.0, 2)[0][0] + gap
     for h in zip_heights:  # each handwritten digit: an ellipse standing on the baseline
-        cv2.ellipse(mask, (x + 14, 400 - h // 2), (12, h // 2), 0, 0, 360, 255, 3)
+        cv2.ellipse(mask, (x + 14, 400 - lift - h // 2), (12, h // 2), 0, 0, 360, 255, 3)
         x += 34
     return mask
 
@@ -187,3 +187,13 @@ def test_ruling_remnants_along_comb_cells_are_not_part_of_the_digits(predictor) 
     pieces = segment_field(field, predictor)
     assert [int(np.argmax(predictor([p.image])[0])) for p in pieces] == [3, 0, 7]
     assert all(p.box[1] > 20 for p in pieces), "no dash of the ruling joined a digit"
+
+
+def test_trailing_zip_written_apart_and_above_the_baseline() -> None:
+    from digitocr.templates.trailing import trailing_group
+
+    mask = _address([40, 42, 40, 41, 40], gap=90, lift=14)
+    box = trailing_group(mask, (0.0, 0.0, 1.0, 1.0))
+    assert box is not None
+    _, _, stats, _ = cv2.connectedComponentsWithStats(mask[box[1] : box[3], box[0] : box[2]])
+    assert len([s for s in stats[1:] if s[4] > 50]) == 5

@@ -79,6 +79,19 @@ def trailing_group(mask: Mask, region: tuple[float, float, float, float]) -> Box
     # The recipient's block: the most lines, then the one furthest from the top-left corner.
     block = max(blocks, key=lambda b: (len(b), b[0][0] + b[0][1]))
     last = block[-1]
+    # A ZIP written well apart from the typed city, or a little above its baseline, makes
+    # a "line" of its own to the right: join it to the last line.
+    lh = last[3] - last[1]
+    beside = [
+        ln
+        for ln in lines
+        if ln not in block
+        and 0 <= ln[0] - last[2] < 6 * lh
+        and min(ln[3], last[3]) - max(ln[1], last[1]) > 0.3 * min(lh, ln[3] - ln[1])
+    ]
+    if beside:
+        ln = min(beside, key=lambda b: b[0])
+        last = (last[0], min(last[1], ln[1]), max(last[2], ln[2]), max(last[3], ln[3]))
     x0, y0, x1, y1 = last
     pad = (y1 - y0) // 3
     top = max(0, y0 - pad)
