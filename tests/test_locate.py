@@ -50,6 +50,19 @@ def test_amount_box_found_on_shifted_rotated_pages(dx: int, dy: int, angle: floa
     assert date is not None and date.box[3] <= iy0 + 5, "the date is found above the amount box"
 
 
+def test_an_amount_written_on_past_its_box_is_read_whole(predictor) -> None:
+    img, box = _cheque_page(-300, 0, 0.0)
+    cv2.rectangle(img, (box[0] + 5, box[1] + 5), (box[2] - 5, box[3] - 5), 240, -1)
+    # "12345" from inside the box on past its right edge.
+    cv2.putText(img, "12345", (box[0] + 230, box[3] - 20), cv2.FONT_HERSHEY_SIMPLEX, 3.4, 20, 9)
+    aligned = align(Page("x", 1, img))
+    amount = locate_fields(aligned, load_template("cheque"))["amount"]
+    assert amount is not None
+    assert amount.box[2] > box[2] + 80, "the crop reaches past the box"
+    digits = [p for p in segment_field(amount, predictor) if not p.separator]
+    assert len(digits) == 5
+
+
 def test_comb_rows_found_on_generated_form(synth_docs) -> None:
     tmpl = load_template(ROOT / "pipelines" / "application-form.yaml")
     path = sorted(synth_docs["form"].glob("*.png"))[0]

@@ -207,6 +207,28 @@ def _otsu_gate(gray: Mask, ink: Mask) -> Mask:
     return cv2.bitwise_and(ink, dark)
 
 
+def _overflow_right(ink: Mask, box: Box, X1: int) -> int:
+    """A written amount that runs on past its box's right edge: extend the crop over the
+    strokes that cross it and the digits that follow them closely (at most 1.5 box
+    heights past the box)."""
+    x0, y0, x1, y1 = box
+    bh = y1 - y0
+    limit = min(ink.shape[1], x1 + int(1.5 * bh))
+    if limit <= X1:
+        return X1
+    band = ink[y0 + bh // 5 : y1 - bh // 5, x0:limit]
+    _, _, stats, _ = cv2.connectedComponentsWithStats(band, connectivity=8)
+    # Digit-sized strokes only, not a flat printed rule running on.
+    comps = sorted((int(x), int(x + cw)) for x, _y, cw, ch, _a in stats[1:] if ch >= 0.25 * bh)
+    right = X1 - x0
+    crossing = False
+    for start, end in comps:
+        if start < right <= end or (crossing and start - right < 0.3 * bh):
+            crossing = True
+            right = max(right, end)
+    return min(limit, x0 + right + 2) if crossing else X1
+
+
 def _crop(
     page: AlignedPage, spec: FieldSpec, method: str, box: Box, cells: tuple[Box, ...]
 ) -> FieldCrop:
@@ -217,6 +239,11 @@ def _crop(
     my = bh // 6 if method in ("box", "comb") else 0
     mx = bh // 3 if method == "comb" else my
     X0, Y0, X1, Y1 = max(0, x0 - mx), max(0, y0 - my), min(w, x1 + mx), min(h, y1 + my)
+    reach = x1  # how far right the field's digits may lie
+    if method == "box":
+        wide = _overflow_right(page.ink, (x0, y0, x1, y1), X1)
+        if wide > X1:  # digits written on past the box belong to the field too
+            X1 = reach = wide
     ink = page.ink[Y0:Y1, X0:X1]
     if method == "whole":
         ink = _otsu_gate(page.gray[Y0:Y1, X0:X1], ink)
@@ -237,7 +264,7 @@ def _crop(
         cleaned,
         (X0, Y0, X1, Y1),
         tuple(rel(c) for c in cells),
-        rel((x0, y0, x1, y1)),
+        rel((x0, y0, reach, y1)),
     )
 
 
