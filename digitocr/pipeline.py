@@ -6,6 +6,7 @@ Page -> AlignedPage (clean, deskew) -> FieldCrops (template) -> DigitCrops (segm
 
 from __future__ import annotations
 
+import dataclasses
 import itertools
 import logging
 from collections.abc import Callable
@@ -103,9 +104,7 @@ def _read_one(
         return _empty(spec)
     shape = aligned.page.image.shape[:2]
     if field.kind != spec.type:
-        field = FieldCrop(
-            spec.name, spec.type, field.gray, field.ink, field.box, field.cells, field.inner
-        )
+        field = dataclasses.replace(field, kind=spec.type)
     pieces = segment_field(field, predictor)
     digit_idx = [i for i, p in enumerate(pieces) if not p.separator]
     preds = predictor.predict([pieces[i].image for i in digit_idx])

@@ -58,6 +58,7 @@ class FieldCrop:
     box: Box  # in deskewed page coordinates
     cells: tuple[Box, ...] = ()  # comb-box cells (field coordinates) when known
     inner: Box | None = None  # the located box in field coordinates (the crop adds margins)
+    frame: Box | None = None  # the printed box around the field, when it has one
 
 
 @dataclass(frozen=True)

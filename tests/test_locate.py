@@ -210,3 +210,13 @@ def test_trailing_zip_written_apart_and_above_the_baseline() -> None:
     assert box is not None
     _, _, stats, _ = cv2.connectedComponentsWithStats(mask[box[1] : box[3], box[0] : box[2]])
     assert len([s for s in stats[1:] if s[4] > 50]) == 5
+
+
+def test_bits_of_the_printed_box_side_are_not_read_as_ones(predictor) -> None:
+    ink = np.zeros((140, 420), np.uint8)
+    cv2.putText(ink, "552", (30, 110), cv2.FONT_HERSHEY_SIMPLEX, 3, 255, 9)
+    cv2.line(ink, (397, 40), (397, 110), 255, 2)  # what line removal left of the right side
+    frame = (10, 10, 400, 130)
+    field = FieldCrop("f", "amount", 255 - ink, ink, (0, 0, 420, 140), (), frame, frame)
+    digits = [p for p in segment_field(field, predictor) if not p.separator]
+    assert [int(np.argmax(predictor([p.image])[0])) for p in digits] == [5, 5, 2]

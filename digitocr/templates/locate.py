@@ -265,6 +265,7 @@ def _crop(
         (X0, Y0, X1, Y1),
         tuple(rel(c) for c in cells),
         rel((x0, y0, reach, y1)),
+        rel((x0, y0, x1, y1)) if method == "box" else None,
     )
 
 
