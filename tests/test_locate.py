@@ -131,6 +131,14 @@ def test_printed_text_clipped_by_the_field_edge_is_not_ink_of_a_digit(predictor)
     assert all(p.box[1] > 20 for p in pieces), "no letter fragment joined a digit"
 
 
+def test_a_printed_number_above_the_handwriting_is_not_read(predictor) -> None:
+    ink = np.zeros((170, 420), np.uint8)
+    cv2.putText(ink, "9731", (250, 50), cv2.FONT_HERSHEY_SIMPLEX, 1.6, 255, 4)  # cheque no.
+    cv2.putText(ink, "2016", (20, 150), cv2.FONT_HERSHEY_SIMPLEX, 3, 255, 9)
+    pieces = segment_field(_field(ink), predictor)
+    assert [int(np.argmax(predictor([p.image])[0])) for p in pieces] == [2, 0, 1, 6]
+
+
 def test_specks_are_dropped(predictor) -> None:
     ink = np.zeros((120, 200), np.uint8)
     cv2.putText(ink, "7", (40, 100), cv2.FONT_HERSHEY_SIMPLEX, 3, 255, 9)

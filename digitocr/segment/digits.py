@@ -130,8 +130,15 @@ def segment_field(field: FieldCrop, score: Scorer | None = None) -> list[DigitCr
         bottom = float(np.median([b.box[3] for b in big]))
     else:
         top, bottom = 0.0, float(ink.shape[0])
-    # Printed text above or below the field, clipped by its edge: not part of any digit.
+    # Printed text above or below the line of digits (a cheque number over the date,
+    # letters clipped by the field's edge): not part of any digit.
     margin = 0.1 * (bottom - top)
+    if big:
+        blobs = [
+            b
+            for b in blobs
+            if not (b.box[3] < top - 0.2 * margin or b.box[1] > bottom + 0.2 * margin)
+        ]
     blobs = [
         b
         for b in blobs
