@@ -130,35 +130,8 @@ def segment_field(field: FieldCrop, score: Scorer | None = None) -> list[DigitCr
         bottom = float(np.median([b.box[3] for b in big]))
     else:
         top, bottom = 0.0, float(ink.shape[0])
-    # Printed text above or below the line of digits (a cheque number over the date,
-    # letters clipped by the field's edge): not part of any digit.
-    margin = 0.1 * (bottom - top)
-    if big:
-        blobs = [
-            b
-            for b in blobs
-            if not (b.box[3] < top - 0.2 * margin or b.box[1] > bottom + 0.2 * margin)
-        ]
-    blobs = [
-        b
-        for b in blobs
-        if not (b.box[1] <= 1 and b.box[3] < top + margin)
-        and not (b.box[3] >= ink.shape[0] - 1 and b.box[1] > bottom - margin)
-    ]
+    blobs = _drop_print_and_rulings(blobs, field, (top, bottom), H, bool(big))
     if field.cells:
-        # What is left of a cell's top or bottom ruling: flat bits far thinner than a pen
-        # stroke, along the cell's edge.
-        ctop = float(np.median([c[1] for c in field.cells]))
-        cbot = float(np.median([c[3] for c in field.cells]))
-        blobs = [
-            b
-            for b in blobs
-            if not (
-                b.h < _RULING * H
-                and b.w > 2 * b.h
-                and min(abs(b.box[1] - ctop), abs(b.box[3] - cbot)) < 0.15 * H
-            )
-        ]
         digits, outside = _by_cells(blobs, field.cells)
         items = [(b, "") for b in digits if b.h >= 0.3 * H]
         items += [(b, s) for b in outside if (s := _separator(b, (top, bottom), H))]
@@ -180,6 +153,42 @@ def segment_field(field: FieldCrop, score: Scorer | None = None) -> list[DigitCr
         img = np.zeros((28, 28), np.float32) if sep else normalize_digit(_reopen(b, field, H))
         out.append(DigitCrop(image=img, box=b.box, separator=sep))
     return out
+
+
+def _drop_print_and_rulings(
+    blobs: list[Blob], field: FieldCrop, band: tuple[float, float], H: float, banded: bool
+) -> list[Blob]:
+    """Drop what is not handwriting: printed text above or below the line of digits (a
+    cheque number over the date, letters clipped by the field's edge) and, in comb
+    cells, the dashes an erased ruling leaves along the cells' edges."""
+    top, bottom = band
+    margin = 0.1 * (bottom - top)
+    if banded:
+        blobs = [
+            b
+            for b in blobs
+            if not (b.box[3] < top - 0.2 * margin or b.box[1] > bottom + 0.2 * margin)
+        ]
+    h = field.ink.shape[0]
+    blobs = [
+        b
+        for b in blobs
+        if not (b.box[1] <= 1 and b.box[3] < top + margin)
+        and not (b.box[3] >= h - 1 and b.box[1] > bottom - margin)
+    ]
+    if field.cells:
+        ctop = float(np.median([c[1] for c in field.cells]))
+        cbot = float(np.median([c[3] for c in field.cells]))
+        blobs = [
+            b
+            for b in blobs
+            if not (
+                b.h < _RULING * H
+                and b.w > 2 * b.h
+                and min(abs(b.box[1] - ctop), abs(b.box[3] - cbot)) < 0.15 * H
+            )
+        ]
+    return blobs
 
 
 def _reopen(b: Blob, field: FieldCrop, H: float) -> npt.NDArray[Any]:
