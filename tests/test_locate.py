@@ -157,10 +157,12 @@ def test_line_removal_keeps_crossing_strokes() -> None:
     assert out[20:95, 148:153].all(axis=1).mean() > 0.95, "the stroke through it is whole"
 
 
-def _address(zip_heights: list[int], gap: int = 28, lift: int = 0) -> np.ndarray:
+def _address(
+    zip_heights: list[int], gap: int = 28, lift: int = 0, street: str = "9 HARBOR WAY"
+) -> np.ndarray:
     """A typed three-line address whose last line ends in handwritten digit-sized bars."""
-    mask = np.zeros((600, 1200), np.uint8)
-    for row, text in enumerate(("CASEY PATEL", "9 HARBOR WAY", "SALEM, OR")):
+    mask = np.zeros((800, 1200), np.uint8)
+    for row, text in enumerate(("CASEY PATEL", street, "SALEM, OR")):
         cv2.putText(mask, text, (300, 300 + 50 * row), cv2.FONT_HERSHEY_SIMPLEX, 1.0, 255, 2)
     x = 300 + cv2.getTextSize("SALEM, OR", cv2.FONT_HERSHEY_SIMPLEX, 1.0, 2)[0][0] + gap
     for h in zip_heights:  # each handwritten digit: an ellipse standing on the baseline
@@ -218,6 +220,20 @@ def test_trailing_zip_written_apart_and_above_the_baseline() -> None:
     assert box is not None
     _, _, stats, _ = cv2.connectedComponentsWithStats(mask[box[1] : box[3], box[0] : box[2]])
     assert len([s for s in stats[1:] if s[4] > 50]) == 5
+
+
+def test_a_tall_zip_touching_the_line_above_is_read_without_its_letters() -> None:
+    from digitocr.templates.trailing import trailing_group
+
+    # The street line runs on above the ZIP, whose tall digits nearly touch it: the two
+    # lines come out as one text line.
+    mask = _address([47] * 5, gap=30, street="9 HARBOR WAY APT 12")
+    box = trailing_group(mask, (0.0, 0.0, 1.0, 1.0))
+    assert box is not None
+    city_end = 300 + cv2.getTextSize("SALEM, OR", cv2.FONT_HERSHEY_SIMPLEX, 1.0, 2)[0][0]
+    assert city_end < box[0] < city_end + 30, "the ZIP from its first digit, no letter"
+    _, _, stats, _ = cv2.connectedComponentsWithStats(mask[box[1] : box[3], box[0] : box[2]])
+    assert len([s for s in stats[1:] if s[3] > 40]) == 5, "all five digits"
 
 
 def test_bits_of_the_printed_box_side_are_not_read_as_ones(predictor) -> None:

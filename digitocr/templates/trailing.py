@@ -108,6 +108,13 @@ def trailing_group(mask: Mask, region: tuple[float, float, float, float]) -> Box
         return None
     comps.sort(key=lambda st: st[0])
     typed = _cap_height(mask, block[:-1])
+    if typed and lh > 1.8 * typed:
+        # A tall ZIP can bridge the last line to the one above: keep the lowest row of
+        # typed characters only.
+        base = max((top + st[1] + st[3] for st in comps if st[3] < 1.15 * typed), default=0)
+        comps = [
+            st for st in comps if st[3] >= 1.15 * typed or top + st[1] + st[3] > base - 0.6 * typed
+        ]
     while len(comps) > 1 and typed and comps[-1][3] < 0.6 * typed:
         comps.pop()  # a speck or stray mark after the ZIP
     group = _taller_tail(comps, typed) or _gap_tail(comps)
