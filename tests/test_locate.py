@@ -102,6 +102,18 @@ def test_a_wide_zero_stays_one_digit(predictor) -> None:
     assert labels == [3, 0, 7]
 
 
+def test_two_touching_ones_are_two_digits(predictor) -> None:
+    ink = np.zeros((120, 300), np.uint8)
+    cv2.putText(ink, "5", (10, 100), cv2.FONT_HERSHEY_SIMPLEX, 3, 255, 9)
+    cv2.line(ink, (110, 22), (104, 100), 255, 10)  # "11" written close: one blob
+    cv2.line(ink, (128, 22), (124, 100), 255, 10)
+    cv2.line(ink, (110, 24), (128, 24), 255, 4)
+    cv2.putText(ink, "3", (160, 100), cv2.FONT_HERSHEY_SIMPLEX, 3, 255, 9)
+    pieces = segment_field(_field(ink), predictor)
+    labels = [int(np.argmax(predictor([p.image])[0])) for p in pieces]
+    assert labels == [5, 1, 1, 3]
+
+
 def test_separators_are_recognised(predictor) -> None:
     ink = np.zeros((120, 420), np.uint8)
     cv2.putText(ink, "12", (10, 100), cv2.FONT_HERSHEY_SIMPLEX, 3, 255, 9)
