@@ -114,6 +114,19 @@ def test_two_touching_ones_are_two_digits(predictor) -> None:
     assert labels == [5, 1, 1, 3]
 
 
+def test_a_one_touching_a_wide_seven_is_split_off(predictor) -> None:
+    ink = np.zeros((120, 360), np.uint8)
+    cv2.putText(ink, "5", (10, 100), cv2.FONT_HERSHEY_SIMPLEX, 3, 255, 9)
+    cv2.line(ink, (100, 40), (98, 100), 255, 9)  # a '1' ...
+    x = 104  # ... and a wide '7' whose bar touches it: one blob that reads as a sure 7
+    cv2.polylines(ink, [np.array([(x, 42), (x + 62, 42), (x + 26, 100)])], False, 255, 9)
+    cv2.putText(ink, "3", (200, 100), cv2.FONT_HERSHEY_SIMPLEX, 3, 255, 9)
+    assert cv2.connectedComponents(ink)[0] - 1 == 3
+    pieces = segment_field(_field(ink), predictor)
+    labels = [int(np.argmax(predictor([p.image])[0])) for p in pieces]
+    assert labels == [5, 1, 7, 3]
+
+
 def test_separators_are_recognised(predictor) -> None:
     ink = np.zeros((120, 420), np.uint8)
     cv2.putText(ink, "12", (10, 100), cv2.FONT_HERSHEY_SIMPLEX, 3, 255, 9)

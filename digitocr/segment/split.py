@@ -23,8 +23,9 @@ Scorer = Callable[[Sequence[npt.NDArray[Any]]], npt.NDArray[Any]]
 # half confidence; each piece must be a sure digit (0.9). Chosen by a sweep on bench-dev
 # and generated MNIST-test and procedural sets.
 _SPLIT = (0.7, 1.15, 1.0, 0.9)
-# 99th percentile of width / height per class on MNIST train (ink > 64).
+# 99th and 90th percentiles of width / height per class on MNIST train (ink > 64).
 _WIDEST = (1.43, 1.0, 1.67, 1.25, 1.25, 1.67, 1.11, 1.25, 1.25, 1.05)
+_WIDE = (1.11, 0.7, 1.25, 1.0, 1.0, 1.25, 0.95, 1.0, 1.0, 0.9)
 
 
 def _valleys(b: Blob, H: float) -> list[int]:
@@ -83,18 +84,41 @@ def split(b: Blob, H: float, score: Scorer | None, width: float) -> list[Blob]:
     probs = score([normalize_digit(p.crop()) for _, p in valid])
     s_of = {k: float(pr.max()) for (k, _), pr in zip(valid, probs, strict=True)}
     whole_key = (0, len(cuts) - 1)
+    wide = False
     if whole_key in s_of:
         # Wider than MNIST's widest of the class it reads as (99th percentile of width /
         # height): likely two digits. A flat 0 or 2 stays whole. Two full-height strokes
-        # side by side are two ones, not one. (A milder prior for digits only somewhat
-        # wide does not help: pieces of a 6 read as a sure '1' and '0' as often as a
-        # touching '17' reads as a sure '7'.)
+        # side by side are two ones, not one.
         label = int(np.argmax(probs[[k for k, _ in valid].index(whole_key)]))
         if b.w > disc * _WIDEST[label] * b.h or (pair and label == 1):
             s_of[whole_key] *= 0.5
-    # Best path from cut 0 to the last cut; a piece under `conf` may only be the whole.
+        wide = b.w > _WIDE[label] * b.h
+    whole = s_of.get(whole_key, 0.0)
+    path = _best_path(s_of, len(cuts), conf, whole_key)
+    if len(path) <= 1 and wide:
+        # A whole wider than nine in ten MNIST digits of its class, read as surely as two
+        # digits of the blob's full height side by side (a '1' touching a '7'): the pair.
+        # Pieces of one digit (a 6's stem and loop, a 9's loop and tail) are not both
+        # full height.
+        full = {
+            k: v
+            for k, v in s_of.items()
+            if k != whole_key and (p := pieces[k]) is not None and p.h >= 0.85 * b.h
+        }
+        pair_path = _best_path(full, len(cuts), conf, whole_key)
+        if len(pair_path) == 2 and np.prod([full[k] for k in pair_path]) >= 0.99 * whole:
+            path = pair_path
+    if len(path) <= 1:
+        return [b]
+    return [p for k in path if (p := pieces[k]) is not None]
+
+
+def _best_path(
+    s_of: dict[tuple[int, int], float], n: int, conf: float, whole_key: tuple[int, int]
+) -> list[tuple[int, int]]:
+    """Best path from cut 0 to the last cut; a piece under `conf` may only be the whole."""
     best: dict[int, tuple[float, list[tuple[int, int]]]] = {0: (1.0, [])}
-    for j in range(1, len(cuts)):
+    for j in range(1, n):
         for i in range(j):
             if i not in best or (i, j) not in s_of:
                 continue
@@ -104,10 +128,7 @@ def split(b: Blob, H: float, score: Scorer | None, width: float) -> list[Blob]:
             cand = best[i][0] * sc
             if j not in best or cand > best[j][0]:
                 best[j] = (cand, [*best[i][1], (i, j)])
-    end = len(cuts) - 1
-    if end not in best or len(best[end][1]) <= 1:
-        return [b]
-    return [p for k in best[end][1] if (p := pieces[k]) is not None]
+    return best[n - 1][1] if n - 1 in best else []
 
 
 def _two_strokes(b: Blob) -> bool:
