@@ -19,7 +19,7 @@ import numpy.typing as npt
 from .classify.predictor import Predictor
 from .errors import DigitocrError
 from .fields import Item, build_value, is_valid
-from .imaging.binarize import binarize, normalize_gray
+from .imaging.binarize import binarize, drop_scan_border, normalize_gray
 from .imaging.deskew import estimate_skew, rotate
 from .segment.digits import segment_field
 from .templates.locate import comb_rows, locate_fields, page_structure
@@ -39,7 +39,7 @@ def align(page: Page, *, deskew: bool = True) -> AlignedPage:
     page. Specks are left to segmentation, which judges them against the digit size.
     """
     gray = normalize_gray(page.image)
-    ink = binarize(gray)
+    ink = drop_scan_border(binarize(gray))
     angle = estimate_skew(ink) if deskew and min(gray.shape) >= 64 else 0.0
     if abs(angle) >= 0.05:
         gray, inverse = rotate(gray, angle)

@@ -4,7 +4,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from digitocr.imaging.binarize import binarize, normalize_gray
+from digitocr.imaging.binarize import binarize, drop_scan_border, normalize_gray
 from digitocr.imaging.deskew import estimate_skew, rotate
 
 
@@ -58,3 +58,21 @@ def test_light_rulings_next_to_dark_digits_survive() -> None:
     cv2.putText(page, "88", (60, 95), cv2.FONT_HERSHEY_SIMPLEX, 3, 10, 14)  # heavy dark digits
     mask = binarize(normalize_gray(page))
     assert mask[99:103, 20:580].any(axis=0).mean() > 0.95
+
+
+def test_the_scanners_dark_background_at_the_edges_is_not_ink() -> None:
+    page = np.full((700, 1400), 235, np.uint8)
+    page[:, :22] = 40  # the scanner bed beside a page scanned askew ...
+    cv2.fillPoly(page, [np.array([(300, 0), (1400, 0), (1400, 30)])], 40)  # ... and above it
+    cv2.rectangle(page, (400, 450), (1000, 699), 60, 2)  # a printed frame cut by the edge
+    for i in range(6):  # a comb row near the top
+        cv2.rectangle(page, (150 + 50 * i, 70), (190 + 50 * i, 120), 60, 2)
+    ink = binarize(page)
+    assert ink[300, 10] and ink[5, 1000], "the test needs the background binarised as ink"
+    kept = drop_scan_border(ink)
+    assert not kept[300, 10] and not kept[5, 1000]
+    assert (kept[440:, 390:1010] == ink[440:, 390:1010]).all(), "the printed frame stays"
+    assert (kept[60:130, 140:460] == ink[60:130, 140:460]).all(), "the comb row stays"
+    digit = np.zeros((60, 40), np.uint8)
+    digit[:, 15:25] = 255  # a '1' touching both edges of a cut-out field
+    assert (drop_scan_border(digit) == digit).all()

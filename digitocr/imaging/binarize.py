@@ -9,7 +9,7 @@ import cv2
 import numpy as np
 import numpy.typing as npt
 
-__all__ = ["binarize", "normalize_gray"]
+__all__ = ["binarize", "drop_scan_border", "normalize_gray"]
 
 Gray = npt.NDArray[Any]
 
@@ -75,3 +75,33 @@ def binarize(gray: Gray, *, stroke: int = 0, offset: int = 0) -> Gray:
     bg = _background(gray, stroke)
     diff = cv2.subtract(bg, gray)
     return cv2.threshold(diff, offset, 255, cv2.THRESH_BINARY)[1]
+
+
+def drop_scan_border(ink: Gray) -> Gray:
+    """Remove the scanner's dark background showing along the page's edges.
+
+    A page scanned askew leaves dark bands and wedges at the image's edges; binarised,
+    they join printed boxes and confuse the rulings analysis. A band is ink touching an
+    edge, at least half as long as that side, much longer than thick, and thicker than a
+    printed line (a frame touching the edge stays). Small images (a cut-out field, a
+    single digit) are left as they are: their digits may touch the edges.
+    """
+    h, w = ink.shape[:2]
+    if min(h, w) < 200:
+        return ink
+    n, labels, stats, _ = cv2.connectedComponentsWithStats(ink, connectivity=8)
+    drop = np.zeros(n, bool)
+    for i in range(1, n):
+        x, y, bw, bh, area = (int(v) for v in stats[i])
+        if not (x == 0 or y == 0 or x + bw == w or y + bh == h):
+            continue
+        length = max(bw, bh)
+        thick = area / length
+        side = w if bw >= bh else h
+        if length >= 0.5 * side and thick >= 0.008 * min(h, w) and length >= 5 * thick:
+            drop[i] = True
+    if not drop.any():
+        return ink
+    out = ink.copy()
+    out[drop[labels]] = 0
+    return out
