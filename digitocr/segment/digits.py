@@ -168,6 +168,8 @@ def _drop_print_and_rulings(
             b
             for b in blobs
             if not (b.box[3] < top - 0.2 * margin or b.box[1] > bottom + 0.2 * margin)
+            # the tail of the line above: sticking out over the band, ending in its top half
+            and not (b.box[1] < top - 2.5 * margin and b.box[3] < top + 5 * margin)
         ]
     h = field.ink.shape[0]
     blobs = [
