@@ -164,6 +164,15 @@ def test_a_printed_number_above_the_handwriting_is_not_read(predictor) -> None:
     assert [int(np.argmax(predictor([p.image])[0])) for p in pieces] == [2, 0, 1, 6]
 
 
+def test_letters_of_the_line_above_reaching_into_the_field_are_not_digits(predictor) -> None:
+    ink = np.zeros((130, 320), np.uint8)
+    cv2.putText(ink, "AV", (0, 72), cv2.FONT_HERSHEY_SIMPLEX, 1.8, 255, 4)  # typed, above
+    cv2.putText(ink, "278", (80, 122), cv2.FONT_HERSHEY_SIMPLEX, 3, 255, 9)
+    pieces = segment_field(_field(ink, "zip"), predictor)
+    labels = [int(np.argmax(predictor([p.image])[0])) for p in pieces]
+    assert labels == [2, 7, 8]
+
+
 def test_specks_are_dropped(predictor) -> None:
     ink = np.zeros((120, 200), np.uint8)
     cv2.putText(ink, "7", (40, 100), cv2.FONT_HERSHEY_SIMPLEX, 3, 255, 9)
