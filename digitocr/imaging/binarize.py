@@ -82,9 +82,10 @@ def drop_scan_border(ink: Gray) -> Gray:
 
     A page scanned askew leaves dark bands and wedges at the image's edges; binarised,
     they join printed boxes and confuse the rulings analysis. A band is ink touching an
-    edge, at least half as long as that side, much longer than thick, and thicker than a
-    printed line (a frame touching the edge stays). Small images (a cut-out field, a
-    single digit) are left as they are: their digits may touch the edges.
+    edge, at least half as long as that side, much longer than thick, and solid: thicker
+    than any printed line or pen stroke (a frame touching the edge stays, with the digits
+    written across it). Small images (a cut-out field, a single digit) are left as they
+    are: their digits may touch the edges.
     """
     h, w = ink.shape[:2]
     if min(h, w) < 200:
@@ -92,13 +93,18 @@ def drop_scan_border(ink: Gray) -> Gray:
     n, labels, stats, _ = cv2.connectedComponentsWithStats(ink, connectivity=8)
     drop = np.zeros(n, bool)
     for i in range(1, n):
-        x, y, bw, bh, area = (int(v) for v in stats[i])
+        x, y, bw, bh, _area = (int(v) for v in stats[i])
         if not (x == 0 or y == 0 or x + bw == w or y + bh == h):
             continue
         length = max(bw, bh)
-        thick = area / length
-        side = w if bw >= bh else h
-        if length >= 0.5 * side and thick >= 0.008 * min(h, w) and length >= 5 * thick:
+        if length < 0.5 * (w if bw >= bh else h):
+            continue
+        # Solid, unlike a printed frame (and the digits touching it): half its thickness
+        # is the distance from its deepest pixel to the paper.
+        comp = (labels[y : y + bh, x : x + bw] == i).astype(np.uint8)
+        comp = cv2.copyMakeBorder(comp, 1, 1, 1, 1, cv2.BORDER_CONSTANT, value=0)
+        half = float(cv2.distanceTransform(comp, cv2.DIST_L2, 3).max())
+        if 2 * half >= max(10.0, 0.016 * min(h, w)) and length >= 5 * 2 * half:
             drop[i] = True
     if not drop.any():
         return ink
