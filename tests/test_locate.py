@@ -63,6 +63,21 @@ def test_an_amount_written_on_past_its_box_is_read_whole(predictor) -> None:
     assert len(digits) == 5
 
 
+def test_digits_after_one_that_ends_on_the_box_edge_are_read(predictor) -> None:
+    img, box = _cheque_page(-300, 0, 0.0)
+    cv2.rectangle(img, (box[0] + 5, box[1] + 5), (box[2] - 5, box[3] - 5), 240, -1)
+    font, scale = cv2.FONT_HERSHEY_SIMPLEX, 3.4
+    (tw, _), _ = cv2.getTextSize("1234", font, scale, 9)
+    # "1234" ends on the box's right side; the "5" after it lies wholly past the box.
+    cv2.putText(img, "1234", (box[2] - tw + 6, box[3] - 20), font, scale, 20, 9)
+    cv2.putText(img, "5", (box[2] + 22, box[3] - 20), font, scale, 20, 9)
+    aligned = align(Page("x", 1, img))
+    amount = locate_fields(aligned, load_template("cheque"))["amount"]
+    assert amount is not None
+    digits = [p for p in segment_field(amount, predictor) if not p.separator]
+    assert [int(np.argmax(predictor([d.image])[0])) for d in digits] == [1, 2, 3, 4, 5]
+
+
 def test_comb_rows_found_on_generated_form(synth_docs) -> None:
     tmpl = load_template(ROOT / "pipelines" / "application-form.yaml")
     path = sorted(synth_docs["form"].glob("*.png"))[0]

@@ -218,14 +218,26 @@ def _overflow_right(ink: Mask, box: Box, X1: int) -> int:
         return X1
     band = ink[y0 + bh // 5 : y1 - bh // 5, x0:limit]
     _, _, stats, _ = cv2.connectedComponentsWithStats(band, connectivity=8)
-    # Digit-sized strokes only, not a flat printed rule running on.
-    comps = sorted((int(x), int(x + cw)) for x, _y, cw, ch, _a in stats[1:] if ch >= 0.25 * bh)
-    right = X1 - x0
+    # Digit-sized strokes only: not a flat printed rule running on, nor the box's side.
+    comps = sorted(
+        (int(x), int(x + cw))
+        for x, _y, cw, ch, _a in stats[1:]
+        if ch >= 0.25 * bh and cw >= 0.1 * bh
+    )
+    edge, right = x1 - x0, X1 - x0
+    tol = 0.05 * bh
     crossing = False
     for start, end in comps:
-        if start < right <= end or (crossing and start - right < 0.3 * bh):
+        # A digit reaching the box's edge (or past the crop's margin), then the digits
+        # that follow it closely.
+        if (start < edge + tol and end > edge - tol and end > start + tol) or (
+            crossing and start - right < 0.3 * bh
+        ):
             crossing = True
             right = max(right, end)
+        elif start < right <= end:
+            crossing = True
+            right = end
     return min(limit, x0 + right + 2) if crossing else X1
 
 
