@@ -82,3 +82,16 @@ def test_mnist_source_uses_the_chosen_split(tmp_path: Path, mnist_dir: Path) -> 
         )
     )
     assert all(t["domain"] == "mnist-test" for t in truth)
+
+
+def test_the_date_is_written_on_the_cheque_not_past_its_edge() -> None:
+    from digitocr.synth.documents import cheque
+    from digitocr.synth.handwriting import DigitSource
+
+    src = DigitSource("procedural")
+    for seed in range(40):
+        doc = cheque(np.random.default_rng(seed), src)
+        width = doc.printed.shape[1]
+        frame = int(np.nonzero(doc.printed[doc.printed.shape[0] // 2] > 0.5)[0].max())
+        assert frame < width - 30
+        assert doc.boxes["date"][2] <= frame, f"seed {seed}: the date runs past the cheque"

@@ -184,7 +184,15 @@ def cheque(rng: np.random.Generator, src: DigitSource) -> Doc:
     room = (W - m - 60) - dx0 - 40
     date_h = int(min(dh * 0.9, room / (len(date_w) * 0.62)))
     x_date = dx0 + int(rng.integers(10, 40))
-    dbox = write(Hd, date_w, x_date, dy - int(rng.integers(8, 20)), date_h, src, rng)
+    base = dy - int(rng.integers(8, 20))
+    # Glyph widths vary: a date that would still run off the cheque is written smaller.
+    for _ in range(6):
+        layer = np.zeros_like(Hd)
+        dbox = write(layer, date_w, x_date, base, date_h, src, rng)
+        if dbox[2] <= W - m - 10:
+            break
+        date_h = int(date_h * 0.88)
+    np.maximum(Hd, layer, out=Hd)
     return Doc(
         P,
         Hd,
