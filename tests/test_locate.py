@@ -78,6 +78,21 @@ def test_digits_after_one_that_ends_on_the_box_edge_are_read(predictor) -> None:
     assert [int(np.argmax(predictor([d.image])[0])) for d in digits] == [1, 2, 3, 4, 5]
 
 
+def test_a_digit_across_a_thick_box_side_stays_whole(predictor) -> None:
+    img, box = _cheque_page(-300, 0, 0.0)
+    cv2.rectangle(img, box[:2], box[2:], 40, 8)  # a blurred scan's thick ruling
+    cv2.rectangle(img, (box[0] + 6, box[1] + 6), (box[2] - 6, box[3] - 6), 240, -1)
+    font, scale = cv2.FONT_HERSHEY_SIMPLEX, 3.4
+    (tw, _), _ = cv2.getTextSize("123", font, scale, 9)
+    cv2.putText(img, "123", (box[2] - tw - 40, box[3] - 20), font, scale, 20, 9)
+    cv2.putText(img, "8", (box[2] - 30, box[3] - 20), font, scale, 20, 9)  # across the side
+    aligned = align(Page("x", 1, cv2.GaussianBlur(img, (0, 0), 1.5)))
+    amount = locate_fields(aligned, load_template("cheque"))["amount"]
+    assert amount is not None
+    digits = [p for p in segment_field(amount, predictor) if not p.separator]
+    assert [int(np.argmax(predictor([d.image])[0])) for d in digits] == [1, 2, 3, 8]
+
+
 def test_comb_rows_found_on_generated_form(synth_docs) -> None:
     tmpl = load_template(ROOT / "pipelines" / "application-form.yaml")
     path = sorted(synth_docs["form"].glob("*.png"))[0]
