@@ -300,6 +300,19 @@ def test_a_tall_zip_touching_the_line_above_is_read_without_its_letters() -> Non
     assert len([s for s in stats[1:] if s[3] > 40]) == 5, "all five digits"
 
 
+def test_paper_texture_clusters_are_not_an_address_block() -> None:
+    from digitocr.templates.trailing import trailing_group
+
+    mask = _address([40, 42, 40, 41, 40])
+    for y in (560, 585, 610):  # blotches of texture, one over the other, far down right
+        cv2.ellipse(mask, (1100, y), (10, 5), 0, 0, 360, 255, -1)
+        cv2.circle(mask, (1117, y), 4, 255, -1)
+    box = trailing_group(mask, (0.0, 0.0, 1.0, 1.0))
+    assert box is not None and box[2] < 900, "the ZIP after the city, not the blotches"
+    _, _, stats, _ = cv2.connectedComponentsWithStats(mask[box[1] : box[3], box[0] : box[2]])
+    assert len([s for s in stats[1:] if s[3] > 30]) == 5
+
+
 def test_bits_of_the_printed_box_side_are_not_read_as_ones(predictor) -> None:
     ink = np.zeros((140, 420), np.uint8)
     cv2.putText(ink, "552", (30, 110), cv2.FONT_HERSHEY_SIMPLEX, 3, 255, 9)

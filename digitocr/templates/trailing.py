@@ -28,10 +28,11 @@ def text_lines(mask: Mask, region: tuple[float, float, float, float]) -> list[Bo
     x0, y0, x1, y1 = int(region[0] * w), int(region[1] * h), int(region[2] * w), int(region[3] * h)
     sub = mask[y0:y1, x0:x1]
     # Paper texture leaves speckle clusters; characters are made of sizable strokes.
-    n, labels, stats, _ = cv2.connectedComponentsWithStats(sub, connectivity=8)
+    n, labels, stats, cents = cv2.connectedComponentsWithStats(sub, connectivity=8)
     keep = stats[:, cv2.CC_STAT_AREA] >= max(12, int((0.006 * h) ** 2))
     keep[0] = False
     sub = np.where(keep[labels], 255, 0).astype(np.uint8)
+    chars = cents[keep]  # centres of the character-sized components
     k = max(9, int(0.03 * w))
     closed = cv2.morphologyEx(
         sub, cv2.MORPH_CLOSE, cv2.getStructuringElement(cv2.MORPH_RECT, (k, 3))
@@ -42,6 +43,14 @@ def text_lines(mask: Mask, region: tuple[float, float, float, float]) -> list[Bo
         x, y, bw, bh, _area = stats[i]
         if not (0.01 * h <= bh <= 0.12 * h) or bw < 2 * bh:
             continue
+        inside = (
+            (chars[:, 0] >= x)
+            & (chars[:, 0] < x + bw)
+            & (chars[:, 1] >= y)
+            & (chars[:, 1] < y + bh)
+        )
+        if inside.sum() < 3 and bw < 0.03 * w:
+            continue  # a short cluster of paper texture, not a line of characters
         # Postal barcodes are a run of tall thin bars: mostly ink columns, few gaps.
         comp = sub[y : y + bh, x : x + bw] > 0
         rows_inked = comp.any(axis=1).mean()
