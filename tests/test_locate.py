@@ -93,6 +93,19 @@ def test_a_digit_across_a_thick_box_side_stays_whole(predictor) -> None:
     assert [int(np.argmax(predictor([d.image])[0])) for d in digits] == [1, 2, 3, 8]
 
 
+def test_separate_boxes_split_by_full_height_strokes_stay_whole() -> None:
+    from digitocr.templates.structure import analyse
+
+    ink = np.zeros((800, 1200), np.uint8)
+    for i in range(6):  # six separate boxes; four hold a stroke from their top to bottom
+        x = 100 + 90 * i
+        cv2.rectangle(ink, (x, 100), (x + 66, 166), 255, 2)
+        if i % 3 != 2:
+            cv2.line(ink, (x + 33, 101), (x + 33, 165), 255, 2)
+    rows = analyse(ink).rows
+    assert [len(r) for r in rows] == [6]
+
+
 def test_comb_rows_found_on_generated_form(synth_docs) -> None:
     tmpl = load_template(ROOT / "pipelines" / "application-form.yaml")
     path = sorted(synth_docs["form"].glob("*.png"))[0]

@@ -102,15 +102,16 @@ def _columns(mask: Mask, x0: int, x1: int, y0: int, y1: int, max_width: int) -> 
     return out
 
 
-def _merge_splits(cells: list[Box]) -> list[Box]:
+def _merge_splits(cells: list[Box], min_pitch: float = 0.0) -> list[Box]:
     """Undo separators that split a cell (a pen stroke spanning the cell's height).
 
     Spurious separators only ever make cells narrower, so the comb's pitch is the upper
-    quartile of the widths; adjacent narrow cells are merged while they fit in it.
+    quartile of the widths (at least `min_pitch`); adjacent narrow cells are merged
+    while they fit in it.
     """
     if len(cells) < 3:
         return cells
-    pitch = float(np.percentile([c[2] - c[0] for c in cells], 75))
+    pitch = max(min_pitch, float(np.percentile([c[2] - c[0] for c in cells], 75)))
     out: list[Box] = []
     for c in cells:
         if out:
@@ -240,6 +241,12 @@ def _rows(rects: list[Rect]) -> list[tuple[Box, ...]]:
                 group = []
             group.append(b)
         out.append(tuple(group))
+    # A row of separate boxes can have most of them split by pen strokes (each box's
+    # own pair of rulings sees two cells): boxes are about square, so a pitch of most
+    # of their height joins the halves and never two real cells.
+    out = [
+        tuple(_merge_splits(list(r), 0.9 * float(np.median([b[3] - b[1] for b in r])))) for r in out
+    ]
     return [r for r in out if len(r) >= 3]
 
 
