@@ -5,7 +5,8 @@
 Generates cheques, envelopes and forms whose handwriting comes from the MNIST **test**
 split (never seen in training) and from our procedural renderer, runs `digitocr run` on
 each set, and prints per template and field: exact match, character error rate, error
-among accepted fields when the least confident 0/5/10% go to review, and pages/s.
+among accepted fields when the least confident 0/5/10% go to review, the fields the run
+accepts without review and the wrong ones among them, and pages/s.
 """
 
 from __future__ import annotations
@@ -96,6 +97,20 @@ def main() -> None:
             ],
             check=False,
         )
+        bench_truth = json.loads((a.bench_dev / "truth.json").read_text())
+        m = score(bench_truth, recs)
+        results["bench-dev"] = {**m, "seconds": secs, "pages": len(bench_truth)}
+        print_table(m, "bench-dev, the review queue as our runs flag it")
+    print("\n== review queue: fields kept without review, and wrong among them")
+    for source in ("mnist-test", "procedural", "bench-dev"):
+        sets = [v["fields"]["all.all"] for k, v in results.items() if k.split("/")[0] == source]
+        n, ok = sum(f["n"] for f in sets), sum(f["exact"] * f["n"] for f in sets)
+        kept, wrong = sum(f["accepted"] for f in sets), sum(f["accepted_wrong"] for f in sets)
+        if n:
+            print(
+                f"{source:12} {n:4d} fields  exact {ok / n:.3f}  accepted {kept} "
+                f"({kept / n:.0%})  wrong {wrong} ({wrong / max(1, kept):.1%})"
+            )
     (a.out / "fields.json").write_text(json.dumps(results, indent=1))
 
 

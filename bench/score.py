@@ -68,15 +68,24 @@ def load(path: Path) -> list[dict[str, Any]]:
 
 def score(truth: list[dict[str, Any]], preds: list[dict[str, Any]]) -> dict[str, Any]:
     by_key = {(Path(r["file"]).name, int(r["page"])): r for r in preds}
-    rows = []  # (template, field, correct, edits, length, confidence)
+    rows = []  # (template, field, correct, edits, length, confidence, accepted)
     for t in truth:
         rec = by_key.get((Path(t["file"]).name, int(t.get("page", 1))), {})
         for name, value in t["fields"].items():
             p = (rec.get("fields") or {}).get(name) or {}
             tv, pv = norm(name, value) or "", norm(name, p.get("value"))
             ok = pv == tv
+            accepted = p.get("needs_review") is False
             rows.append(
-                (t["template"], name, ok, levenshtein(pv or "", tv), len(tv), p.get("confidence"))
+                (
+                    t["template"],
+                    name,
+                    ok,
+                    levenshtein(pv or "", tv),
+                    len(tv),
+                    p.get("confidence"),
+                    accepted,
+                )
             )
     out: dict[str, Any] = {"fields": {}}
     groups: dict[tuple[str, str], list[tuple]] = defaultdict(list)
@@ -94,6 +103,9 @@ def score(truth: list[dict[str, Any]], preds: list[dict[str, Any]]) -> dict[str,
             "exact": sum(r[2] for r in rs) / max(1, len(rs)),
             "cer": sum(r[3] for r in rs) / max(1, sum(r[4] for r in rs)),
             "error_at_reject": rej,
+            # The review queue as the run flags it: kept without review, and wrong.
+            "accepted": sum(r[6] for r in rs),
+            "accepted_wrong": sum(r[6] and not r[2] for r in rs),
         }
     return out
 
@@ -102,11 +114,14 @@ def print_table(
     metrics: dict[str, Any], title: str, seconds: float | None = None, pages: int = 0
 ) -> None:
     print(f"\n== {title}")
-    print(f"{'field':24} {'n':>4} {'exact':>7} {'CER':>7}   err@rej 0%    5%   10%")
+    print(
+        f"{'field':24} {'n':>4} {'exact':>7} {'CER':>7}   err@rej 0%    5%   10%   accepted wrong"
+    )
     for key, m in metrics["fields"].items():
         r = m["error_at_reject"]
         rej = f"{r['0%']:7.3f} {r['5%']:5.3f} {r['10%']:5.3f}"
-        print(f"{key:24} {m['n']:4d} {m['exact']:7.3f} {m['cer']:7.3f}   {rej}")
+        queue = f"{m['accepted']:8d} {m['accepted_wrong']:5d}"
+        print(f"{key:24} {m['n']:4d} {m['exact']:7.3f} {m['cer']:7.3f}   {rej}   {queue}")
     if seconds:
         print(f"throughput: {pages} pages in {seconds:.1f} s = {pages / seconds:.2f} pages/s")
 
