@@ -334,3 +334,31 @@ def test_bits_of_the_printed_box_side_are_not_read_as_ones(predictor) -> None:
     field = FieldCrop("f", "amount", 255 - ink, ink, (0, 0, 420, 140), (), frame, frame)
     digits = [p for p in segment_field(field, predictor) if not p.separator]
     assert [int(np.argmax(predictor([p.image])[0])) for p in digits] == [5, 5, 2]
+
+
+def test_a_blob_too_wide_for_one_digit_splits_into_fairly_sure_pieces() -> None:
+    from digitocr.segment.blobs import components
+    from digitocr.segment.split import split
+
+    ink = np.zeros((80, 140), np.uint8)
+    cv2.rectangle(ink, (10, 10), (50, 70), 255, -1)  # a solid left piece ...
+    cv2.rectangle(ink, (62, 10), (104, 70), 255, 6)  # ... and a ring, joined low down
+    cv2.line(ink, (50, 66), (62, 66), 255, 3)
+    blob = max(components(ink), key=lambda b: b.w)
+
+    def score(crops):  # the whole: a 6; the solid piece: a fairly sure 2; the ring: a sure 0
+        out = []
+        for c in crops:
+            ys, xs = np.nonzero(c > 0.5)
+            p = np.full(10, 0.001, np.float32)
+            if np.ptp(xs) > 1.2 * np.ptp(ys):
+                p[6] = 0.91
+            elif c.mean() > 0.25:
+                p[2] = 0.87
+            else:
+                p[0] = 0.99
+            out.append(p)
+        return np.array(out)
+
+    pieces = split(blob, float(blob.h), score, width=40.0)
+    assert len(pieces) == 2 and pieces[0].box[2] < 60 < pieces[1].box[2]
