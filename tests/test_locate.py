@@ -14,6 +14,11 @@ from digitocr.types import FieldCrop, Page
 from .conftest import ROOT
 
 
+def _labels(pieces: list, predictor) -> list[int]:
+    """What the classifier reads in each crop."""
+    return [int(np.argmax(p)) for p in predictor([c.image for c in pieces])]
+
+
 def _cheque_page(dx: int, dy: int, angle: float) -> tuple[np.ndarray, tuple[int, int, int, int]]:
     page = np.full((1100, 2400), 240, np.uint8)
     cv2.rectangle(page, (60, 60), (2340, 1040), 40, 3)
@@ -75,7 +80,7 @@ def test_digits_after_one_that_ends_on_the_box_edge_are_read(predictor) -> None:
     amount = locate_fields(aligned, load_template("cheque"))["amount"]
     assert amount is not None
     digits = [p for p in segment_field(amount, predictor) if not p.separator]
-    assert [int(np.argmax(predictor([d.image])[0])) for d in digits] == [1, 2, 3, 4, 5]
+    assert _labels(digits, predictor) == [1, 2, 3, 4, 5]
 
 
 def test_a_digit_across_a_thick_box_side_stays_whole(predictor) -> None:
@@ -90,7 +95,7 @@ def test_a_digit_across_a_thick_box_side_stays_whole(predictor) -> None:
     amount = locate_fields(aligned, load_template("cheque"))["amount"]
     assert amount is not None
     digits = [p for p in segment_field(amount, predictor) if not p.separator]
-    assert [int(np.argmax(predictor([d.image])[0])) for d in digits] == [1, 2, 3, 8]
+    assert _labels(digits, predictor) == [1, 2, 3, 8]
 
 
 def test_separate_boxes_split_by_full_height_strokes_stay_whole() -> None:
@@ -131,7 +136,7 @@ def test_touching_digits_are_split(predictor) -> None:
     pieces = segment_field(_field(ink), predictor)
     digits = [p for p in pieces if not p.separator]
     assert len(digits) == 2
-    labels = [int(np.argmax(predictor([p.image])[0])) for p in digits]
+    labels = _labels(digits, predictor)
     assert labels == [0, 4]
 
 
@@ -141,7 +146,7 @@ def test_a_wide_zero_stays_one_digit(predictor) -> None:
     cv2.ellipse(ink, (200, 62), (56, 40), 0, 0, 360, 255, 9)  # a flat 0: 1.36 x as wide as tall
     cv2.putText(ink, "7", (290, 100), cv2.FONT_HERSHEY_SIMPLEX, 3, 255, 9)
     pieces = segment_field(_field(ink), predictor)
-    labels = [int(np.argmax(predictor([p.image])[0])) for p in pieces]
+    labels = _labels(pieces, predictor)
     assert labels == [3, 0, 7]
 
 
@@ -153,7 +158,7 @@ def test_two_touching_ones_are_two_digits(predictor) -> None:
     cv2.line(ink, (110, 24), (128, 24), 255, 4)
     cv2.putText(ink, "3", (160, 100), cv2.FONT_HERSHEY_SIMPLEX, 3, 255, 9)
     pieces = segment_field(_field(ink), predictor)
-    labels = [int(np.argmax(predictor([p.image])[0])) for p in pieces]
+    labels = _labels(pieces, predictor)
     assert labels == [5, 1, 1, 3]
 
 
@@ -166,7 +171,7 @@ def test_a_one_touching_a_wide_seven_is_split_off(predictor) -> None:
     cv2.putText(ink, "3", (200, 100), cv2.FONT_HERSHEY_SIMPLEX, 3, 255, 9)
     assert cv2.connectedComponents(ink)[0] - 1 == 3
     pieces = segment_field(_field(ink), predictor)
-    labels = [int(np.argmax(predictor([p.image])[0])) for p in pieces]
+    labels = _labels(pieces, predictor)
     assert labels == [5, 1, 7, 3]
 
 
@@ -195,7 +200,7 @@ def test_printed_text_clipped_by_the_field_edge_is_not_ink_of_a_digit(predictor)
     cv2.putText(ink, "42", (20, 120), cv2.FONT_HERSHEY_SIMPLEX, 3, 255, 9)
     cv2.putText(ink, "UNION", (30, 8), cv2.FONT_HERSHEY_SIMPLEX, 1, 255, 3)  # bottoms of letters
     pieces = segment_field(_field(ink), predictor)
-    assert [int(np.argmax(predictor([p.image])[0])) for p in pieces] == [4, 2]
+    assert _labels(pieces, predictor) == [4, 2]
     assert all(p.box[1] > 20 for p in pieces), "no letter fragment joined a digit"
 
 
@@ -204,7 +209,7 @@ def test_a_printed_number_above_the_handwriting_is_not_read(predictor) -> None:
     cv2.putText(ink, "9731", (250, 50), cv2.FONT_HERSHEY_SIMPLEX, 1.6, 255, 4)  # cheque no.
     cv2.putText(ink, "2016", (20, 150), cv2.FONT_HERSHEY_SIMPLEX, 3, 255, 9)
     pieces = segment_field(_field(ink), predictor)
-    assert [int(np.argmax(predictor([p.image])[0])) for p in pieces] == [2, 0, 1, 6]
+    assert _labels(pieces, predictor) == [2, 0, 1, 6]
 
 
 def test_letters_of_the_line_above_reaching_into_the_field_are_not_digits(predictor) -> None:
@@ -212,7 +217,7 @@ def test_letters_of_the_line_above_reaching_into_the_field_are_not_digits(predic
     cv2.putText(ink, "AV", (0, 72), cv2.FONT_HERSHEY_SIMPLEX, 1.8, 255, 4)  # typed, above
     cv2.putText(ink, "278", (80, 122), cv2.FONT_HERSHEY_SIMPLEX, 3, 255, 9)
     pieces = segment_field(_field(ink, "zip"), predictor)
-    labels = [int(np.argmax(predictor([p.image])[0])) for p in pieces]
+    labels = _labels(pieces, predictor)
     assert labels == [2, 7, 8]
 
 
@@ -285,7 +290,7 @@ def test_ruling_remnants_along_comb_cells_are_not_part_of_the_digits(predictor) 
             cv2.line(ink, (x, y0), (x + 14, y0), 255, 3)
     field = FieldCrop("f", "digits", 255 - ink, ink, (0, 0, 300, 130), cells)
     pieces = segment_field(field, predictor)
-    assert [int(np.argmax(predictor([p.image])[0])) for p in pieces] == [3, 0, 7]
+    assert _labels(pieces, predictor) == [3, 0, 7]
     assert all(p.box[1] > 20 for p in pieces), "no dash of the ruling joined a digit"
 
 
@@ -333,7 +338,7 @@ def test_bits_of_the_printed_box_side_are_not_read_as_ones(predictor) -> None:
     frame = (10, 10, 400, 130)
     field = FieldCrop("f", "amount", 255 - ink, ink, (0, 0, 420, 140), (), frame, frame)
     digits = [p for p in segment_field(field, predictor) if not p.separator]
-    assert [int(np.argmax(predictor([p.image])[0])) for p in digits] == [5, 5, 2]
+    assert _labels(digits, predictor) == [5, 5, 2]
 
 
 def test_a_blob_too_wide_for_one_digit_splits_into_fairly_sure_pieces() -> None:

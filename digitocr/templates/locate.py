@@ -170,10 +170,12 @@ def remove_lines(ink: Mask, frames: Sequence[Box] = ()) -> Mask:
     vert = cv2.morphologyEx(
         ink, cv2.MORPH_OPEN, cv2.getStructuringElement(cv2.MORPH_RECT, (1, vert_len))
     )
+    # Blurred scans thicken rulings; the horizontal ones are never digits' strokes.
+    thick_h = _thickness(horiz, cv2.CC_STAT_WIDTH)
     allowed = np.zeros(w, bool)
     if frames:
         # The frame's x is one edge of its side: a thick side reaches further in.
-        tol = max(3, ref_h // 15) + _thickness(horiz)
+        tol = max(3, ref_h // 15) + thick_h
         for f in frames:
             for x in (f[0], f[2]):
                 allowed[max(0, x - tol) : min(w, x + tol + 1)] = True
@@ -183,8 +185,8 @@ def remove_lines(ink: Mask, frames: Sequence[Box] = ()) -> Mask:
     lines = cv2.bitwise_or(horiz, vert)
     lines = cv2.dilate(lines, np.ones((3, 3), np.uint8))
     strokes = cv2.subtract(ink, lines)
-    # Longer than a ruling's thickness (blurred scans thicken them) plus the dilation.
-    t = max(7, int(0.08 * ref_h), _thickness(horiz, vert) + 4)
+    # Longer than a ruling's thickness plus the dilation.
+    t = max(7, int(0.08 * ref_h), max(thick_h, _thickness(vert, cv2.CC_STAT_HEIGHT)) + 4)
     closed = cv2.morphologyEx(
         strokes, cv2.MORPH_CLOSE, cv2.getStructuringElement(cv2.MORPH_RECT, (1, t))
     )
@@ -195,16 +197,13 @@ def remove_lines(ink: Mask, frames: Sequence[Box] = ()) -> Mask:
     return cv2.bitwise_or(strokes, repaired)
 
 
-def _thickness(horiz: Mask, vert: Mask | None = None) -> int:
-    """The thickest ruling found: pixels per unit of length of each line."""
-    thick = 0.0
-    for mask, axis in ((horiz, 2), (vert, 3)):  # CC_STAT_WIDTH, CC_STAT_HEIGHT
-        if mask is None:
-            continue
-        _, _, stats, _ = cv2.connectedComponentsWithStats(mask, connectivity=8)
-        for st in stats[1:]:
-            thick = max(thick, st[4] / max(1, st[axis]))
-    return round(thick)
+def _thickness(lines: Mask, length_stat: int) -> int:
+    """The thickest of these rulings: pixels per unit of length (`length_stat`: the
+    connected-component statistic along the lines)."""
+    _, _, stats, _ = cv2.connectedComponentsWithStats(lines, connectivity=8)
+    if len(stats) < 2:
+        return 0
+    return round(float((stats[1:, 4] / np.maximum(1, stats[1:, length_stat])).max()))
 
 
 def _otsu_gate(gray: Mask, ink: Mask) -> Mask:

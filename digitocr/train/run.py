@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import logging
 from dataclasses import asdict
 from typing import Any
@@ -54,14 +55,16 @@ def train_and_export(opts: TrainOptions, *, evaluate_test: bool = True) -> dict[
     }
     params = int(result.model.count_params())
     labels = [str(i) for i in range(10)] + ([REJECT] if opts.reject else [])
-    write_card(
+    card = functools.partial(
+        write_card,
         paths["onnx"],
         architecture=opts.arch,
         parameters=params,
         training=training,
-        metrics=metrics,
+        metrics=metrics,  # the same dict: test figures added below reach the second write
         labels=labels,
     )
+    card()
     plot_curves(h, paths["curves"])
     if evaluate_test:
         ev: Evaluation = evaluate(paths["onnx"], opts.data)
@@ -71,12 +74,5 @@ def train_and_export(opts: TrainOptions, *, evaluate_test: bool = True) -> dict[
         plot_mistakes(
             ev, test_images, paths["onnx"].with_name(paths["onnx"].stem + "_mistakes.png")
         )
-        write_card(
-            paths["onnx"],
-            architecture=opts.arch,
-            parameters=params,
-            training=training,
-            metrics=metrics,
-            labels=labels,
-        )
+        card()
     return metrics
