@@ -9,7 +9,7 @@ from dataclasses import dataclass
 
 from .templates.schema import FieldSpec
 
-__all__ = ["Item", "build_value", "is_valid"]
+__all__ = ["Item", "build_value", "is_valid", "missing_digits"]
 
 
 @dataclass(frozen=True)
@@ -166,3 +166,21 @@ def is_valid(spec: FieldSpec, value: str | None) -> bool:
     if spec.type == "zip":
         return n in (5, 6, 7, 9)
     return n > 0
+
+
+def missing_digits(spec: FieldSpec, value: str | None, n: int) -> int:
+    """How many digits a reading of `n` digits likely lacks for the field's format: 0
+    when it has enough, too many, or the format cannot tell (amounts).
+
+    A date has 6 or 8 digits: with 5 or 7 one is missing even when the reading was made
+    plausible by taking a '1' or '7' for a slash."""
+    if n == 0:
+        return 0
+    if spec.type == "date" and n in (5, 7):
+        return 1
+    if is_valid(spec, value):
+        return 0
+    want = spec.length[0] if spec.length else 0
+    if spec.type == "zip":
+        want = max(want, 9 if n == 8 else 5)
+    return max(0, want - n)

@@ -18,7 +18,7 @@ import numpy.typing as npt
 
 from .classify.predictor import Predictor
 from .errors import DigitocrError
-from .fields import Item, build_value, is_valid
+from .fields import Item, build_value, is_valid, missing_digits
 from .imaging.binarize import binarize, drop_scan_border, normalize_gray
 from .imaging.deskew import estimate_skew, rotate
 from .segment.digits import segment_field
@@ -65,6 +65,10 @@ def _to_page(
     )
 
 
+# Confidence factor of a reading whose digit count the field's format forced.
+_FORCED = 0.8
+
+
 def _empty(spec: FieldSpec) -> FieldResult:
     return FieldResult(value=None, confidence=0.0, valid=False, needs_review=True)
 
@@ -102,20 +106,50 @@ def _read_one(
     """One located field -> its value, confidence, validity and review flag."""
     if field is None:
         return _empty(spec)
-    shape = aligned.page.image.shape[:2]
+    shape = (aligned.page.image.shape[0], aligned.page.image.shape[1])
     if field.kind != spec.type:
         field = dataclasses.replace(field, kind=spec.type)
-    pieces = segment_field(field, predictor)
+    value, confidence, digits = _reading(field, spec, predictor, aligned.rotation, shape, 0)
+    extra = 0 if field.cells else missing_digits(spec, value, len(digits))
+    if extra:
+        # Too few digits for the format (a 4-digit ZIP, a 3-digit year): touching digits
+        # read as one. Split the likeliest blobs and keep that reading if it is valid.
+        # Flagged unless sure: a forced cut is a guess the format asked for.
+        again = _reading(field, spec, predictor, aligned.rotation, shape, extra)
+        if is_valid(spec, again[0]) and (not is_valid(spec, value) or again[1] > confidence):
+            value, confidence, digits = again[0], again[1] * _FORCED, again[2]
+    valid = is_valid(spec, value)
+    size = (0, 0, field.box[2] - field.box[0], field.box[3] - field.box[1])
+    return FieldResult(
+        value=value,
+        confidence=confidence if value is not None else 0.0,
+        valid=valid,
+        needs_review=(not valid) or confidence < threshold,
+        digits=tuple(digits),
+        box=_to_page(size, (field.box[0], field.box[1]), aligned.rotation, shape),
+    )
+
+
+def _reading(
+    field: FieldCrop,
+    spec: FieldSpec,
+    predictor: Predictor,
+    rotation: npt.NDArray[Any],
+    shape: tuple[int, int],
+    extra: int,
+) -> tuple[str | None, float, list[DigitResult]]:
+    """Segment and classify a field: its value, confidence and digits."""
+    pieces = segment_field(field, predictor, extra=extra)
     digit_idx = [i for i, p in enumerate(pieces) if not p.separator]
     preds = predictor.predict([pieces[i].image for i in digit_idx])
     by_idx = dict(zip(digit_idx, preds, strict=True))
     items: list[Item] = []
     digits: list[DigitResult] = []
     for i, piece in enumerate(pieces):
-        box = _to_page(piece.box, (field.box[0], field.box[1]), aligned.rotation, shape)
         if piece.separator:
             items.append(Item(piece.separator, 1.0, True))
             continue
+        box = _to_page(piece.box, (field.box[0], field.box[1]), rotation, shape)
         pred = by_idx[i]
         label = predictor.labels[pred.label]
         conf = pred.confidence
@@ -128,16 +162,7 @@ def _read_one(
     confidence = float(np.prod([d.confidence for d in digits])) if digits else 0.0
     if value is not None and sum(c.isdigit() for c in value) != len(digits):
         confidence *= 0.8  # the value reinterprets a piece (a '1' read as a slash, or back)
-    valid = is_valid(spec, value)
-    size = (0, 0, field.box[2] - field.box[0], field.box[3] - field.box[1])
-    return FieldResult(
-        value=value,
-        confidence=confidence if value is not None else 0.0,
-        valid=valid,
-        needs_review=(not valid) or confidence < threshold,
-        digits=tuple(digits),
-        box=_to_page(size, (field.box[0], field.box[1]), aligned.rotation, shape),
-    )
+    return value, confidence, digits
 
 
 def _cells_fit(spec: FieldSpec, cells: int) -> float:

@@ -1,6 +1,6 @@
 import pytest
 
-from digitocr.fields import Item, build_value, is_valid
+from digitocr.fields import Item, build_value, is_valid, missing_digits
 from digitocr.templates.schema import FieldSpec, Locate
 
 WHOLE = (Locate(method="whole"),)
@@ -82,3 +82,25 @@ def test_digits_length_and_empty() -> None:
     assert is_valid(s, build_value(s, items("0123456789")))
     assert not is_valid(s, build_value(s, items("012345678")))
     assert build_value(s, []) is None and not is_valid(s, None)
+
+
+@pytest.mark.parametrize(
+    ("kind", "length", "read", "missing"),
+    [
+        ("zip", (5, 9), "9986", 1),  # two digits read as one
+        ("zip", (5, 9), "123", 2),
+        ("zip", (5, 9), "56615114", 1),  # a ZIP+4 short of one digit
+        ("zip", (5, 9), "02139", 0),
+        ("zip", (5, 9), "1234567890", 0),  # too many: splitting cannot help
+        ("date", None, "12/07/200", 1),  # a 3-digit year
+        ("date", None, "09/07/997", 1),  # 7 digits even if read as a plausible date
+        ("date", None, "09/07/1997", 0),
+        ("date", None, "09/07/97", 0),
+        ("digits", (10, 10), "01234567", 2),
+        ("amount", None, "12", 0),  # an amount's length says nothing
+    ],
+)
+def test_missing_digits(kind: str, length, read: str, missing: int) -> None:
+    s = spec(kind, length)
+    n = sum(c.isdigit() for c in read)
+    assert missing_digits(s, build_value(s, items(read)), n) == missing

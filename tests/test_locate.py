@@ -175,6 +175,33 @@ def test_a_one_touching_a_wide_seven_is_split_off(predictor) -> None:
     assert labels == [5, 1, 7, 3]
 
 
+def _one_touching_a_nine() -> np.ndarray:
+    """'3 19 5 7': a '1' touching a '9', narrower than any split would look at."""
+    ink = np.zeros((120, 400), np.uint8)
+    cv2.putText(ink, "3", (10, 100), cv2.FONT_HERSHEY_SIMPLEX, 3, 255, 9)
+    cv2.line(ink, (96, 24), (96, 100), 255, 9)
+    cv2.putText(ink, "9", (92, 100), cv2.FONT_HERSHEY_SIMPLEX, 3, 255, 9)
+    cv2.putText(ink, "5", (180, 100), cv2.FONT_HERSHEY_SIMPLEX, 3, 255, 9)
+    cv2.putText(ink, "7", (260, 100), cv2.FONT_HERSHEY_SIMPLEX, 3, 255, 9)
+    assert cv2.connectedComponents(ink)[0] - 1 == 4
+    return ink
+
+
+def test_a_field_short_of_a_digit_splits_its_likeliest_pair(predictor) -> None:
+    field = _field(_one_touching_a_nine(), "zip")
+    assert _labels(segment_field(field, predictor), predictor) == [3, 9, 5, 7]
+    assert _labels(segment_field(field, predictor, extra=1), predictor) == [3, 1, 9, 5, 7]
+
+
+def test_a_zip_short_of_a_digit_is_read_whole_and_flagged(predictor) -> None:
+    import digitocr
+
+    rec = digitocr.read(255 - _one_touching_a_nine(), "zip", predictor=predictor)[0]
+    got = rec.fields["zip"]
+    assert got.value == "31957" and got.valid
+    assert got.needs_review, "a reading the format forced goes to review"
+
+
 def test_separators_are_recognised(predictor) -> None:
     ink = np.zeros((120, 420), np.uint8)
     cv2.putText(ink, "12", (10, 100), cv2.FONT_HERSHEY_SIMPLEX, 3, 255, 9)

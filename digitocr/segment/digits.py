@@ -16,7 +16,7 @@ import numpy.typing as npt
 from ..types import Box, DigitCrop, FieldCrop
 from .blobs import Blob, components, union, x_overlap
 from .normalize import normalize_digit, stroke_width
-from .split import Scorer, cut_at_cells, split
+from .split import Scorer, cut_at_cells, force_splits, split
 
 __all__ = ["Scorer", "segment_field"]
 
@@ -96,8 +96,14 @@ def _by_cells(blobs: list[Blob], cells: Sequence[Box]) -> tuple[list[Blob], list
     return [in_cell[i] for i in sorted(in_cell)], outside
 
 
-def segment_field(field: FieldCrop, score: Scorer | None = None) -> list[DigitCrop]:
-    """Digit and separator crops of one field, left to right."""
+def segment_field(
+    field: FieldCrop, score: Scorer | None = None, *, extra: int = 0
+) -> list[DigitCrop]:
+    """Digit and separator crops of one field, left to right.
+
+    `extra`: digits the field is known to be missing (its format needs more than were
+    read); that many blobs are split in two where two digits read surest (not in cells).
+    """
     ink = field.ink
     if ink.size == 0 or not ink.any():
         return []
@@ -147,6 +153,10 @@ def segment_field(field: FieldCrop, score: Scorer | None = None) -> list[DigitCr
             else:
                 pieces.extend((p, "") for p in split(b, H, score, width))
         items = pieces
+        if extra > 0 and score is not None:
+            seps = [(b, sep) for b, sep in items if sep]
+            digits = [b for b, sep in items if not sep]
+            items = seps + [(b, "") for b in force_splits(digits, H, score, extra)]
     items.sort(key=lambda t: t[0].cx)
     out = []
     for b, sep in items:
