@@ -162,6 +162,43 @@ def test_two_touching_ones_are_two_digits(predictor) -> None:
     assert labels == [5, 1, 1, 3]
 
 
+def test_two_slanted_touching_ones_are_two_digits(predictor) -> None:
+    ink = np.zeros((120, 300), np.uint8)
+    cv2.putText(ink, "5", (10, 100), cv2.FONT_HERSHEY_SIMPLEX, 3, 255, 9)
+    cv2.line(ink, (122, 22), (98, 100), 255, 11)  # "11" leaning right: upright, the
+    cv2.line(ink, (140, 22), (116, 100), 255, 11)  # strokes overlap column by column
+    cv2.line(ink, (122, 24), (140, 24), 255, 6)
+    cv2.putText(ink, "3", (170, 100), cv2.FONT_HERSHEY_SIMPLEX, 3, 255, 9)
+    assert cv2.connectedComponents(ink)[0] - 1 == 3
+    pieces = segment_field(_field(ink), predictor)
+    assert _labels(pieces, predictor) == [5, 1, 1, 3]
+
+
+def test_the_loops_of_a_slanted_eight_are_not_two_zeros() -> None:
+    from digitocr.segment.blobs import components
+    from digitocr.segment.split import split
+
+    ink = np.zeros((100, 130), np.uint8)
+    cv2.circle(ink, (98, 28), 22, 255, 6)  # the upper loop, well to the right ...
+    cv2.circle(ink, (42, 70), 24, 255, 6)  # ... of the lower one: a slanted 8
+    cv2.line(ink, (60, 54), (80, 42), 255, 6)
+    blob = max(components(ink), key=lambda b: b.w)
+
+    def score(crops):  # one loop: a sure 0; both: a fairly sure 8; an arc: unsure
+        out = []
+        for c in crops:
+            _, hier = cv2.findContours(
+                (c > 0.3).astype(np.uint8), cv2.RETR_CCOMP, cv2.CHAIN_APPROX_SIMPLE
+            )
+            holes = 0 if hier is None else int((hier[0][:, 3] >= 0).sum())
+            p = np.full(10, 0.001, np.float32)
+            p[{0: 1, 1: 0}.get(holes, 8)] = {0: 0.3, 1: 0.999}.get(holes, 0.95)
+            out.append(p)
+        return np.array(out)
+
+    assert len(split(blob, 80.0, score, width=40.0)) == 1, "loops one above the other"
+
+
 def test_a_one_touching_a_wide_seven_is_split_off(predictor) -> None:
     ink = np.zeros((120, 360), np.uint8)
     cv2.putText(ink, "5", (10, 100), cv2.FONT_HERSHEY_SIMPLEX, 3, 255, 9)

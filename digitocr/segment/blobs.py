@@ -11,7 +11,7 @@ import numpy.typing as npt
 
 from ..types import Box
 
-__all__ = ["Blob", "components", "piece", "union", "x_overlap"]
+__all__ = ["Blob", "components", "piece", "union", "upright", "x_overlap"]
 
 Mask = npt.NDArray[Any]
 
@@ -68,15 +68,39 @@ def x_overlap(a: Blob, b: Blob) -> float:
     return inter / max(1, min(a.w, b.w))
 
 
-def piece(b: Blob, x0: int, x1: int) -> Blob | None:
-    """The part of `b` between columns x0 and x1 (relative to its box), trimmed to its ink."""
-    part = b.pix[:, max(0, x0) : max(0, x1)]
+def piece(b: Blob, x0: int, x1: int, cols: Mask | None = None) -> Blob | None:
+    """The part of `b` between columns x0 and x1 (relative to its box), trimmed to its ink.
+
+    With `cols` (each pixel's column once the blob is deslanted, see `upright`), the cut
+    lines follow the handwriting's slant instead of the vertical."""
+    if cols is None:
+        part = b.pix[:, max(0, x0) : max(0, x1)]
+        off = max(0, x0)
+    else:
+        part = np.where((cols >= x0) & (cols < x1), b.pix, 0).astype(b.pix.dtype)
+        off = 0
     ys, xs = np.nonzero(part)
     if len(ys) < 8:
         return None
     y0, y1, px0, px1 = int(ys.min()), int(ys.max()) + 1, int(xs.min()), int(xs.max()) + 1
-    bx0, by0 = b.box[0] + max(0, x0), b.box[1]
+    bx0, by0 = b.box[0] + off, b.box[1]
     return Blob(
         np.ascontiguousarray(part[y0:y1, px0:px1]),
         (bx0 + px0, by0 + y0, bx0 + px1, by0 + y1),
     )
+
+
+def upright(b: Blob, limit: float = 0.5) -> tuple[Mask | None, Mask]:
+    """The blob's columns once deslanted, and its ink projection on them.
+
+    The slant is the strokes' x shift per row from the image moments (mu11 / mu02),
+    within +-`limit`; under 0.05 the blob is taken as upright (cols None)."""
+    m = cv2.moments(b.pix, binaryImage=True)
+    k = float(np.clip(m["mu11"] / m["mu02"], -limit, limit)) if m["mu02"] > 0 else 0.0
+    if abs(k) < 0.05:
+        return None, (b.pix > 0).sum(axis=0)
+    yy, xx = np.mgrid[0 : b.h, 0 : b.w]
+    cols = np.rint(xx - k * (yy - b.h / 2)).astype(np.int32)
+    cols -= int(cols[b.pix > 0].min()) if (b.pix > 0).any() else int(cols.min())
+    proj = np.bincount(cols[b.pix > 0], minlength=1)
+    return cols, proj

@@ -9,7 +9,7 @@ import numpy as np
 import numpy.typing as npt
 
 from ..types import Box
-from .blobs import Blob, piece
+from .blobs import Blob, piece, upright
 from .normalize import normalize_digit
 
 __all__ = ["Scorer", "cut_at_cells", "force_splits", "split"]
@@ -31,16 +31,16 @@ _WIDE = (1.11, 0.7, 1.25, 1.0, 1.0, 1.25, 0.95, 1.0, 1.0, 0.9)
 _NARROW = (0.6, 0.1, 0.6, 0.5, 0.5, 0.55, 0.45, 0.5, 0.5, 0.45)
 
 
-def _valleys(b: Blob, H: float) -> list[int]:
-    """Candidate cut columns: local minima of the vertical ink projection."""
-    proj = (b.crop() > 0).sum(axis=0).astype(np.float64)
+def _valleys(ink_proj: npt.NDArray[Any], H: float) -> list[int]:
+    """Candidate cut columns: local minima of the ink projection."""
+    proj = ink_proj.astype(np.float64)
     if len(proj) < 5:
         return []
     smooth = np.convolve(proj, np.ones(3) / 3, mode="same")
     lo = max(2, int(0.2 * H))
     cuts = [
         c
-        for c in range(lo, b.w - lo)
+        for c in range(lo, len(proj) - lo)
         if smooth[c] <= smooth[c - 1]
         and smooth[c] <= smooth[c + 1]
         and smooth[c] < 0.6 * smooth.max()
@@ -64,10 +64,17 @@ def split(b: Blob, H: float, score: Scorer | None, width: float) -> list[Blob]:
     hf, wf, disc, conf = _SPLIT
     if score is None:
         return [b]
-    pair = _two_strokes(b)
+    cols, proj = None, (b.pix > 0).sum(axis=0)
+    pair = _two_strokes(b, proj)
+    if not pair:
+        # Two slanted strokes overlap in the vertical projection: look along the slant,
+        # and cut along it if that shows a '11'.
+        slant_cols, slant_proj = upright(b)
+        if slant_cols is not None and _two_strokes(b, slant_proj):
+            pair, cols, proj = True, slant_cols, slant_proj
     if not pair and (b.w < max(hf * H, wf * width) or b.w < 0.75 * b.h):
         return [b]
-    cuts = [0, *_valleys(b, H), b.w]
+    cuts = [0, *_valleys(proj, H), len(proj)]
     if len(cuts) <= 2:
         return [b]
     spans = [
@@ -76,7 +83,7 @@ def split(b: Blob, H: float, score: Scorer | None, width: float) -> list[Blob]:
         for j in range(i + 1, len(cuts))
         if 0.2 * H <= cuts[j] - cuts[i] <= 1.25 * H or (i, j) == (0, len(cuts) - 1)
     ]
-    pieces = {(i, j): piece(b, cuts[i], cuts[j]) for i, j in spans}
+    pieces = {(i, j): piece(b, cuts[i], cuts[j], cols) for i, j in spans}
     valid = [
         (k, p)
         for k, p in pieces.items()
@@ -98,7 +105,7 @@ def split(b: Blob, H: float, score: Scorer | None, width: float) -> list[Blob]:
             conf = min(conf, 0.85)  # likely two digits: pieces need not be quite as sure
         wide = b.w > _WIDE[label] * b.h
     whole = s_of.get(whole_key, 0.0)
-    path = _best_path(s_of, len(cuts), conf, whole_key)
+    path = _best_path(s_of, len(cuts), conf, whole_key, pieces)
     if len(path) <= 1 and wide:
         # A whole wider than nine in ten MNIST digits of its class, read as surely as two
         # digits of the blob's full height side by side (a '1' touching a '7'): the pair.
@@ -109,7 +116,7 @@ def split(b: Blob, H: float, score: Scorer | None, width: float) -> list[Blob]:
             for k, v in s_of.items()
             if k != whole_key and (p := pieces[k]) is not None and p.h >= 0.85 * b.h
         }
-        pair_path = _best_path(full, len(cuts), conf, whole_key)
+        pair_path = _best_path(full, len(cuts), conf, whole_key, pieces)
         if len(pair_path) == 2 and np.prod([full[k] for k in pair_path]) >= 0.99 * whole:
             path = pair_path
     if len(path) <= 1:
@@ -118,26 +125,44 @@ def split(b: Blob, H: float, score: Scorer | None, width: float) -> list[Blob]:
 
 
 def _best_path(
-    s_of: dict[tuple[int, int], float], n: int, conf: float, whole_key: tuple[int, int]
+    s_of: dict[tuple[int, int], float],
+    n: int,
+    conf: float,
+    whole_key: tuple[int, int],
+    pieces: dict[tuple[int, int], Blob | None],
 ) -> list[tuple[int, int]]:
-    """Best path from cut 0 to the last cut; a piece under `conf` may only be the whole."""
-    best: dict[int, tuple[float, list[tuple[int, int]]]] = {0: (1.0, [])}
-    for j in range(1, n):
-        for i in range(j):
-            if i not in best or (i, j) not in s_of:
-                continue
-            sc = s_of[(i, j)]
-            if sc < conf and (i, j) != whole_key:
-                continue
-            cand = best[i][0] * sc
-            if j not in best or cand > best[j][0]:
-                best[j] = (cand, [*best[i][1], (i, j)])
-    return best[n - 1][1] if n - 1 in best else []
+    """Best path from cut 0 to the last cut; a piece under `conf` may only be the whole.
+
+    Neighbours must sit side by side on the line: their heights overlap by 3/4 of the
+    lower one (an 8's loops, cut apart, sit one above the other: not two 0s).
+    """
+
+    def side(a: tuple[int, int], b: tuple[int, int]) -> bool:
+        pa, pb = pieces[a], pieces[b]
+        if pa is None or pb is None:
+            return False
+        inter = min(pa.box[3], pb.box[3]) - max(pa.box[1], pb.box[1])
+        return inter >= 0.75 * min(pa.h, pb.h)
+
+    best: dict[tuple[int, int], tuple[float, list[tuple[int, int]]]] = {}
+    for i, j in sorted(s_of, key=lambda k: (k[1], k[0])):
+        sc = s_of[(i, j)]
+        if sc < conf and (i, j) != whole_key:
+            continue
+        if i == 0:
+            best[(i, j)] = (sc, [(i, j)])
+            continue
+        prev = [v for k, v in best.items() if k[1] == i and side(k, (i, j))]
+        if prev:
+            top = max(prev, key=lambda v: v[0])
+            best[(i, j)] = (top[0] * sc, [*top[1], (i, j)])
+    ends = [v for k, v in best.items() if k[1] == n - 1]
+    return max(ends, key=lambda v: v[0])[1] if ends else []
 
 
-def _two_strokes(b: Blob) -> bool:
-    """Two near full-height vertical strokes with almost no ink between them (a '11')."""
-    proj = (b.crop() > 0).sum(axis=0)
+def _two_strokes(b: Blob, proj: npt.NDArray[Any]) -> bool:
+    """Two near full-height strokes with almost no ink between them (a '11'); `proj` is
+    the ink projection along the blob's slant."""
     if len(proj) < 7 or proj.max() < 0.6 * b.h:
         return False
     top = float(proj.max())
@@ -150,19 +175,21 @@ def _two_strokes(b: Blob) -> bool:
 def split_two(b: Blob, H: float, score: Scorer) -> tuple[float, list[Blob]]:
     """The surest reading of `b` as two digits side by side, whatever its width.
 
-    Straight cuts at the projection's valleys and at a dozen columns across the middle
-    three fifths. Each piece must be most of the blob's height (a '1' all of it) and no
-    narrower than 98% of MNIST digits of the class it reads as. Returns the product of the two
-    pieces' confidences and the pieces, or (0, [b]).
+    Cuts at the projection's valleys and at a dozen columns across the middle three
+    fifths. Each piece must be most of the blob's height
+    (a '1' all of it) and no narrower than 98% of MNIST digits of the class it reads as.
+    Returns the product of the two pieces' confidences and the pieces, or (0, [b]).
     """
-    lo, hi = max(2, int(0.2 * b.w)), min(b.w - 2, int(0.8 * b.w))
+    cols, proj = None, (b.pix > 0).sum(axis=0)
+    w = len(proj)
+    lo, hi = max(2, int(0.2 * w)), min(w - 2, int(0.8 * w))
     if hi <= lo:
         return 0.0, [b]
-    cols = set(range(lo, hi + 1, max(1, (hi - lo) // 12)))
-    cols |= {c for c in _valleys(b, H) if lo <= c <= hi}
+    at = set(range(lo, hi + 1, max(1, (hi - lo) // 12)))
+    at |= {c for c in _valleys(proj, H) if lo <= c <= hi}
     pairs = []
-    for c in sorted(cols):
-        left, right = piece(b, 0, c), piece(b, c, b.w)
+    for c in sorted(at):
+        left, right = piece(b, 0, c, cols), piece(b, c, w, cols)
         if left is not None and right is not None and min(left.h, right.h) >= 0.7 * b.h:
             pairs.append((left, right))
     if not pairs:
