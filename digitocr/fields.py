@@ -169,15 +169,18 @@ def is_valid(spec: FieldSpec, value: str | None) -> bool:
 
 
 def missing_digits(spec: FieldSpec, value: str | None, n: int) -> int:
-    """How many digits a reading of `n` digits likely lacks for the field's format: 0
-    when it has enough, too many, or the format cannot tell (amounts).
+    """How many digits a reading of `n` digit crops likely lacks for the field's format:
+    0 when it has enough, too many, or the format cannot tell (amounts).
 
-    A date has 6 or 8 digits: with 5 or 7 one is missing even when the reading was made
-    plausible by taking a '1' or '7' for a slash."""
+    A date has 6 or 8 digits: 5 or 7 crops lack one, unless a slash read as a '1' made
+    up the count; one of them taken for a slash to make a plausible date lacks one too.
+    """
     if n == 0:
         return 0
-    if spec.type == "date" and n in (5, 7):
-        return 1
+    if spec.type == "date":
+        d = sum(c.isdigit() for c in value or "")
+        if d in (5, 7) or (n in (5, 7) and d < n):
+            return 1
     if is_valid(spec, value):
         return 0
     want = spec.length[0] if spec.length else 0

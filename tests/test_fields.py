@@ -104,3 +104,11 @@ def test_missing_digits(kind: str, length, read: str, missing: int) -> None:
     s = spec(kind, length)
     n = sum(c.isdigit() for c in read)
     assert missing_digits(s, build_value(s, items(read)), n) == missing
+
+
+def test_a_date_of_seven_crops() -> None:
+    s = spec("date")
+    # '09/07/1997' with the '19' read as one 9: made plausible by taking a 7 for a slash
+    assert missing_digits(s, "09/07/99", 7) == 1
+    # '10/04/2013' with the 1 of 2013 read as a slash: complete
+    assert missing_digits(s, "10/04/2013", 7) == 0
