@@ -230,6 +230,17 @@ def test_a_field_short_of_a_digit_splits_its_likeliest_pair(predictor) -> None:
     assert _labels(segment_field(field, predictor, extra=1), predictor) == [3, 1, 9, 5, 7]
 
 
+@pytest.mark.parametrize("half_width", [18, 22])
+def test_the_halves_of_a_narrow_zero_are_not_two_ones(predictor, half_width: int) -> None:
+    from digitocr.segment.blobs import components
+    from digitocr.segment.split import split_two
+
+    ink = np.zeros((100, 80), np.uint8)
+    cv2.ellipse(ink, (40, 50), (half_width, 40), 0, 0, 360, 255, 8)
+    (blob,) = components(ink)
+    assert split_two(blob, float(blob.h), predictor) == (0.0, [blob]), "arcs, not strokes"
+
+
 def test_a_zip_short_of_a_digit_is_read_whole_and_flagged(predictor) -> None:
     import digitocr
 

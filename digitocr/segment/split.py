@@ -172,6 +172,21 @@ def _two_strokes(b: Blob, proj: npt.NDArray[Any]) -> bool:
     return False
 
 
+# How far a stroke's centre line strays from a straight line, per row of its height:
+# above this it is an arc (95% of MNIST 1s are under 0.041; 90% of half 0s over 0.052).
+_BENT = 0.05
+
+
+def _bend(p: Blob) -> float:
+    ys, xs = np.nonzero(p.pix)
+    rows = np.unique(ys)
+    if len(rows) < 3:
+        return 0.0
+    cx = np.array([xs[ys == r].mean() for r in rows])
+    fit = np.polyval(np.polyfit(rows, cx, 1), rows)
+    return float(np.sqrt(np.mean((cx - fit) ** 2)) / len(rows))
+
+
 def split_two(b: Blob, H: float, score: Scorer) -> tuple[float, list[Blob]]:
     """The surest reading of `b` as two digits side by side, whatever its width.
 
@@ -196,10 +211,12 @@ def split_two(b: Blob, H: float, score: Scorer) -> tuple[float, list[Blob]]:
         return 0.0, [b]
     probs = score([normalize_digit(p.crop()) for pair in pairs for p in pair])
     flat = [p for pair in pairs for p in pair]
-    # A '1' must be a full-height stroke: the edge of a 0, 4 or 7 cut off reads as one.
+    # A '1' must be a straight full-height stroke: the edge of a 0, 4 or 7 cut off, or
+    # half a 0, reads as one.
     ok = np.array(
         [
-            p.w >= _NARROW[(c := int(np.argmax(pr)))] * p.h and (c != 1 or p.h >= 0.9 * b.h)
+            p.w >= _NARROW[(c := int(np.argmax(pr)))] * p.h
+            and (c != 1 or (p.h >= 0.9 * b.h and _bend(p) < _BENT))
             for p, pr in zip(flat, probs, strict=True)
         ]
     )
