@@ -250,6 +250,31 @@ def test_a_zip_short_of_a_digit_is_read_whole_and_flagged(predictor) -> None:
     assert got.needs_review, "a reading the format forced goes to review"
 
 
+def test_a_six_whose_stem_stands_apart_from_its_loop_stays_one_digit() -> None:
+    from digitocr.segment.blobs import components
+    from digitocr.segment.split import split
+
+    ink = np.zeros((120, 160), np.uint8)
+    cv2.ellipse(ink, (44, 56), (30, 50), 0, 110, 250, 255, 8)  # the stem, curved
+    cv2.ellipse(ink, (86, 64), (24, 34), 0, 0, 360, 255, 7)  # the loop
+    cv2.line(ink, (34, 102), (70, 92), 255, 7)
+    (blob,) = [b for b in components(ink) if b.w > 20]
+
+    def score(crops):  # a narrow stroke: a sure 1; a round loop: a sure 0; both: a 6
+        out = []
+        for c in crops:
+            ys, xs = np.nonzero(c > 0.3)
+            ratio = np.ptp(xs) / max(1, np.ptp(ys))
+            p = np.full(10, 0.0001, np.float32)
+            p[1 if ratio < 0.45 else 6 if ratio > 0.85 else 0] = (
+                0.998 if ratio < 0.45 else 0.99 if ratio > 0.85 else 0.995
+            )
+            out.append(p)
+        return np.array(out)
+
+    assert len(split(blob, float(blob.h), score, width=40.0)) == 1, "a 6, not '10'"
+
+
 def test_separators_are_recognised(predictor) -> None:
     ink = np.zeros((120, 420), np.uint8)
     cv2.putText(ink, "12", (10, 100), cv2.FONT_HERSHEY_SIMPLEX, 3, 255, 9)

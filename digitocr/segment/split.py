@@ -93,6 +93,7 @@ def split(b: Blob, H: float, score: Scorer | None, width: float) -> list[Blob]:
         return [b]
     probs = score([normalize_digit(p.crop()) for _, p in valid])
     s_of = {k: float(pr.max()) for (k, _), pr in zip(valid, probs, strict=True)}
+    label_of = {k: int(np.argmax(pr)) for (k, _), pr in zip(valid, probs, strict=True)}
     whole_key = (0, len(cuts) - 1)
     wide = False
     if whole_key in s_of:
@@ -103,6 +104,10 @@ def split(b: Blob, H: float, score: Scorer | None, width: float) -> list[Blob]:
         if b.w > disc * _WIDEST[label] * b.h or (pair and label == 1):
             s_of[whole_key] *= 0.5
             conf = min(conf, 0.85)  # likely two digits: pieces need not be quite as sure
+        else:
+            # Within its class's widths, one digit it is unless the pieces are clearly
+            # surer: a 6 whose stem stands apart from its loop is not '10'.
+            s_of[whole_key] **= 0.5
         wide = b.w > _WIDE[label] * b.h
     whole = s_of.get(whole_key, 0.0)
     path = _best_path(s_of, len(cuts), conf, whole_key, pieces)
@@ -110,11 +115,14 @@ def split(b: Blob, H: float, score: Scorer | None, width: float) -> list[Blob]:
         # A whole wider than nine in ten MNIST digits of its class, read as surely as two
         # digits of the blob's full height side by side (a '1' touching a '7'): the pair.
         # Pieces of one digit (a 6's stem and loop, a 9's loop and tail) are not both
-        # full height.
+        # full height, and a 6's stem standing apart from its loop is not a straight '1'.
         full = {
             k: v
             for k, v in s_of.items()
-            if k != whole_key and (p := pieces[k]) is not None and p.h >= 0.85 * b.h
+            if k != whole_key
+            and (p := pieces[k]) is not None
+            and p.h >= 0.85 * b.h
+            and (label_of[k] != 1 or _bend(p) < _BENT)
         }
         pair_path = _best_path(full, len(cuts), conf, whole_key, pieces)
         if len(pair_path) == 2 and np.prod([full[k] for k in pair_path]) >= 0.99 * whole:
