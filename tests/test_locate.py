@@ -275,6 +275,39 @@ def test_a_six_whose_stem_stands_apart_from_its_loop_stays_one_digit() -> None:
     assert len(split(blob, float(blob.h), score, width=40.0)) == 1, "a 6, not '10'"
 
 
+def test_a_piece_much_shorter_than_the_digits_is_not_split_off_as_one() -> None:
+    from digitocr.segment.blobs import components
+    from digitocr.segment.split import split
+
+    ink = np.zeros((130, 280), np.uint8)
+    cv2.ellipse(ink, (40, 60), (24, 50), 0, 0, 360, 255, 7)  # a 0 ...
+    cv2.circle(ink, (112, 80), 30, 255, -1)  # ... a blot 0.6 as tall (a 2's foot) ...
+    cv2.ellipse(ink, (190, 60), (24, 50), 0, 0, 360, 255, 7)  # ... and another 0
+    cv2.line(ink, (62, 100), (90, 100), 255, 6)
+    cv2.line(ink, (134, 100), (168, 100), 255, 6)
+    (blob,) = components(ink)
+
+    def score(crops):  # a ring: a sure 0; the blot: a sure 5; anything else: unsure
+        out = []
+        for c in crops:
+            m = (c > 0.3).astype(np.uint8)
+            _, hier = cv2.findContours(m, cv2.RETR_CCOMP, cv2.CHAIN_APPROX_SIMPLE)
+            holes = 0 if hier is None else int((hier[0][:, 3] >= 0).sum())
+            ys, xs = np.nonzero(m)
+            ratio = np.ptp(xs) / max(1, np.ptp(ys))
+            p = np.full(10, 0.0001, np.float32)
+            if holes == 1 and ratio < 0.8:
+                p[0] = 0.999
+            elif holes == 0 and m.mean() > 0.35 and ratio > 0.7:
+                p[5] = 0.999
+            else:
+                p[3] = 0.3
+            out.append(p)
+        return np.array(out)
+
+    assert len(split(blob, 105.0, score, width=55.0)) == 1
+
+
 def test_separators_are_recognised(predictor) -> None:
     ink = np.zeros((120, 420), np.uint8)
     cv2.putText(ink, "12", (10, 100), cv2.FONT_HERSHEY_SIMPLEX, 3, 255, 9)

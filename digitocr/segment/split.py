@@ -84,10 +84,11 @@ def split(b: Blob, H: float, score: Scorer | None, width: float) -> list[Blob]:
         if 0.2 * H <= cuts[j] - cuts[i] <= 1.25 * H or (i, j) == (0, len(cuts) - 1)
     ]
     pieces = {(i, j): piece(b, cuts[i], cuts[j], cols) for i, j in spans}
+    # A piece under 2/3 of the digit height is part of one (a 2's foot, a 9's loop).
     valid = [
         (k, p)
         for k, p in pieces.items()
-        if p is not None and (p.h >= 0.55 * H or k == (0, len(cuts) - 1))
+        if p is not None and (p.h >= 0.65 * H or k == (0, len(cuts) - 1))
     ]
     if not valid:
         return [b]
