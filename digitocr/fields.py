@@ -168,15 +168,17 @@ def is_valid(spec: FieldSpec, value: str | None) -> bool:
     return n > 0
 
 
-def missing_digits(spec: FieldSpec, value: str | None, n: int) -> int:
-    """How many digits a reading of `n` digit crops likely lacks for the field's format:
-    0 when it has enough, too many, or the format cannot tell (amounts).
+def missing_digits(spec: FieldSpec, items: Sequence[Item]) -> int:
+    """How many digits a field's pieces likely lack for its format: 0 when they have
+    enough, too many, or the format cannot tell (amounts).
 
     A date has 6 or 8 digits: 5 or 7 crops lack one, unless a slash read as a '1' made
     up the count; one of them taken for a slash to make a plausible date lacks one too.
     """
+    n = sum(not i.separator for i in items)
     if n == 0:
         return 0
+    value = build_value(spec, items)
     if spec.type == "date":
         d = sum(c.isdigit() for c in value or "")
         if d in (5, 7) or (n in (5, 7) and d < n):

@@ -109,8 +109,8 @@ def _read_one(
     shape = (aligned.page.image.shape[0], aligned.page.image.shape[1])
     if field.kind != spec.type:
         field = dataclasses.replace(field, kind=spec.type)
-    value, confidence, digits = _reading(field, spec, predictor, aligned.rotation, shape, 0)
-    extra = 0 if field.cells else missing_digits(spec, value, len(digits))
+    value, confidence, digits, items = _reading(field, spec, predictor, aligned.rotation, shape, 0)
+    extra = 0 if field.cells else missing_digits(spec, items)
     if extra:
         # Too few digits for the format (a 4-digit ZIP, a 3-digit year): touching digits
         # read as one. Split the likeliest blobs and keep that reading if it is valid.
@@ -137,8 +137,8 @@ def _reading(
     rotation: npt.NDArray[Any],
     shape: tuple[int, int],
     extra: int,
-) -> tuple[str | None, float, list[DigitResult]]:
-    """Segment and classify a field: its value, confidence and digits."""
+) -> tuple[str | None, float, list[DigitResult], list[Item]]:
+    """Segment and classify a field: its value, confidence, digits and pieces."""
     pieces = segment_field(field, predictor, extra=extra)
     digit_idx = [i for i, p in enumerate(pieces) if not p.separator]
     preds = predictor.predict([pieces[i].image for i in digit_idx])
@@ -162,7 +162,7 @@ def _reading(
     confidence = float(np.prod([d.confidence for d in digits])) if digits else 0.0
     if value is not None and sum(c.isdigit() for c in value) != len(digits):
         confidence *= 0.8  # the value reinterprets a piece (a '1' read as a slash, or back)
-    return value, confidence, digits
+    return value, confidence, digits, items
 
 
 def _cells_fit(spec: FieldSpec, cells: int) -> float:

@@ -91,24 +91,16 @@ def test_digits_length_and_empty() -> None:
         ("zip", (5, 9), "123", 2),
         ("zip", (5, 9), "56615114", 1),  # a ZIP+4 short of one digit
         ("zip", (5, 9), "02139", 0),
+        ("zip", (5, 9), "0213971", 0),  # a 7-digit postal code
         ("zip", (5, 9), "1234567890", 0),  # too many: splitting cannot help
         ("date", None, "12/07/200", 1),  # a 3-digit year
-        ("date", None, "09/07/997", 1),  # 7 digits even if read as a plausible date
-        ("date", None, "09/07/1997", 0),
+        ("date", None, "09/07/997", 1),  # 7 digits, made a plausible 09/07/99 by taking
+        ("date", None, "10/04/20/3", 0),  # the last for a slash; 7 crops and a slash
+        ("date", None, "09/07/1997", 0),  # read as the 1 of 2013: complete
         ("date", None, "09/07/97", 0),
         ("digits", (10, 10), "01234567", 2),
         ("amount", None, "12", 0),  # an amount's length says nothing
     ],
 )
 def test_missing_digits(kind: str, length, read: str, missing: int) -> None:
-    s = spec(kind, length)
-    n = sum(c.isdigit() for c in read)
-    assert missing_digits(s, build_value(s, items(read)), n) == missing
-
-
-def test_a_date_of_seven_crops() -> None:
-    s = spec("date")
-    # '09/07/1997' with the '19' read as one 9: made plausible by taking a 7 for a slash
-    assert missing_digits(s, "09/07/99", 7) == 1
-    # '10/04/2013' with the 1 of 2013 read as a slash: complete
-    assert missing_digits(s, "10/04/2013", 7) == 0
+    assert missing_digits(spec(kind, length), items(read)) == missing
