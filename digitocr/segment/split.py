@@ -20,9 +20,9 @@ Scorer = Callable[[Sequence[npt.NDArray[Any]]], npt.NDArray[Any]]
 
 # Split candidates: wider than 0.7 x the digit height and 1.15 x the field's typical
 # digit; a whole blob wider than 1.0 x the widest MNIST digits of its class is read at
-# half confidence; each piece must be a sure digit (0.9; 0.85 when the whole is too wide
-# for its class). Chosen by a sweep on bench-dev
-# and generated MNIST-test and procedural sets.
+# half confidence (at the square root of it otherwise); each piece must be a sure digit
+# (0.9; 0.85 when the whole is too wide for its class) at least 2/3 of the digit height.
+# Chosen on bench-dev and generated MNIST-test and procedural sets.
 _SPLIT = (0.7, 1.15, 1.0, 0.9)
 # 99th and 90th percentiles of width / height per class on MNIST train (ink > 64).
 _WIDEST = (1.43, 1.0, 1.67, 1.25, 1.25, 1.67, 1.11, 1.25, 1.25, 1.05)
@@ -58,8 +58,9 @@ def split(b: Blob, H: float, score: Scorer | None, width: float) -> list[Blob]:
 
     Cuts at projection valleys; every run of pieces between two cuts is classified, and
     dynamic programming keeps the reading whose digits the classifier is surest of (LeCun
-    et al. 1998). The whole blob competes too, at half confidence when it is much wider
-    than tall, since one handwritten digit rarely is.
+    et al. 1998). The whole blob competes too: at half confidence when it is much wider
+    than tall, since one handwritten digit rarely is; otherwise at the square root of its
+    confidence, so that pieces must be clearly surer than a digit of ordinary width.
     """
     hf, wf, disc, conf = _SPLIT
     if score is None:
