@@ -308,6 +308,37 @@ def test_a_piece_much_shorter_than_the_digits_is_not_split_off_as_one() -> None:
     assert len(split(blob, 105.0, score, width=55.0)) == 1
 
 
+def test_a_nines_loop_and_tail_are_not_two_digits() -> None:
+    from digitocr.segment.blobs import components
+    from digitocr.segment.split import split
+
+    ink = np.zeros((120, 130), np.uint8)
+    cv2.ellipse(ink, (40, 38), (30, 30), 0, 0, 360, 255, 7)  # a 9's loop, up high ...
+    cv2.line(ink, (96, 8), (96, 110), 255, 8)  # ... beside its full-height tail
+    cv2.line(ink, (70, 40), (92, 40), 255, 5)
+    (blob,) = components(ink)
+
+    def score(crops):  # the loop: a sure 0; the tail: a sure 1; the whole: a fair 9
+        out = []
+        for c in crops:
+            m = (c > 0.3).astype(np.uint8)
+            _, hier = cv2.findContours(m, cv2.RETR_CCOMP, cv2.CHAIN_APPROX_SIMPLE)
+            holes = 0 if hier is None else int((hier[0][:, 3] >= 0).sum())
+            ys, xs = np.nonzero(m)
+            ratio = np.ptp(xs) / max(1, np.ptp(ys))
+            p = np.full(10, 0.0001, np.float32)
+            if ratio < 0.3:
+                p[1] = 0.999
+            elif holes and ratio > 0.92:
+                p[0] = 0.999
+            else:
+                p[9] = 0.9
+            out.append(p)
+        return np.array(out)
+
+    assert len(split(blob, 100.0, score, width=50.0)) == 1, "digits side by side share a baseline"
+
+
 def test_separators_are_recognised(predictor) -> None:
     ink = np.zeros((120, 420), np.uint8)
     cv2.putText(ink, "12", (10, 100), cv2.FONT_HERSHEY_SIMPLEX, 3, 255, 9)

@@ -144,7 +144,8 @@ def _best_path(
     """Best path from cut 0 to the last cut; a piece under `conf` may only be the whole.
 
     Neighbours must sit side by side on the line: their heights overlap by 3/4 of the
-    lower one (an 8's loops, cut apart, sit one above the other: not two 0s).
+    lower one and their feet are level within 0.3 of the taller (an 8's loops, cut apart,
+    sit one above the other: not two 0s; a 9's loop ends well above its tail's foot).
     """
 
     def side(a: tuple[int, int], b: tuple[int, int]) -> bool:
@@ -152,7 +153,9 @@ def _best_path(
         if pa is None or pb is None:
             return False
         inter = min(pa.box[3], pb.box[3]) - max(pa.box[1], pb.box[1])
-        return inter >= 0.75 * min(pa.h, pb.h)
+        return inter >= 0.75 * min(pa.h, pb.h) and abs(pa.box[3] - pb.box[3]) <= 0.3 * max(
+            pa.h, pb.h
+        )
 
     best: dict[tuple[int, int], tuple[float, list[tuple[int, int]]]] = {}
     for i, j in sorted(s_of, key=lambda k: (k[1], k[0])):
