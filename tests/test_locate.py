@@ -339,6 +339,16 @@ def test_a_nines_loop_and_tail_are_not_two_digits() -> None:
     assert len(split(blob, 100.0, score, width=50.0)) == 1, "digits side by side share a baseline"
 
 
+def test_a_zip_digit_joined_to_the_street_line_above_is_cut_from_its_letters(predictor) -> None:
+    ink = np.zeros((150, 420), np.uint8)
+    cv2.putText(ink, "Blvd", (0, 72), cv2.FONT_HERSHEY_SIMPLEX, 1.6, 255, 3)  # typed, above
+    cv2.ellipse(ink, (72, 106), (30, 36), 0, 0, 360, 255, 8)  # a 0 touching 'vd'
+    cv2.putText(ink, "2791", (112, 140), cv2.FONT_HERSHEY_SIMPLEX, 3.4, 255, 8)
+    digits = [p for p in segment_field(_field(ink, "zip"), predictor) if not p.separator]
+    assert _labels(digits, predictor) == [0, 2, 7, 9, 1]
+    assert digits[0].box[1] >= 60, "the 0 without the letters it touches"
+
+
 def test_separators_are_recognised(predictor) -> None:
     ink = np.zeros((120, 420), np.uint8)
     cv2.putText(ink, "12", (10, 100), cv2.FONT_HERSHEY_SIMPLEX, 3, 255, 9)

@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
+import cv2
 import numpy as np
 import numpy.typing as npt
 
@@ -136,6 +137,8 @@ def segment_field(
         bottom = float(np.median([b.box[3] for b in big]))
     else:
         top, bottom = 0.0, float(ink.shape[0])
+    if big:
+        blobs = [_without_line_above(b, top, H) for b in blobs]
     blobs = _drop_print_and_rulings(blobs, field, (top, bottom), H, bool(big))
     if field.cells:
         digits, outside = _by_cells(blobs, field.cells)
@@ -163,6 +166,28 @@ def segment_field(
         img = np.zeros((28, 28), np.float32) if sep else normalize_digit(_reopen(b, field, H))
         out.append(DigitCrop(image=img, box=b.box, separator=sep))
     return out
+
+
+def _without_line_above(b: Blob, top: float, H: float) -> Blob:
+    """A digit joined to letters of the line above it (a tall ZIP touching the street
+    line): reaching well over the other digits, with several pieces of ink up there.
+    Keep what lies below the letters: the largest piece under the others' tops."""
+    if b.box[1] >= top - 0.3 * H or b.h < 1.25 * H:
+        return b
+    cut = int(top - 0.1 * H) - b.box[1]
+    _, _, up_stats, _ = cv2.connectedComponentsWithStats(
+        np.ascontiguousarray(b.pix[:cut]), connectivity=8
+    )
+    if sum(int(st[4]) >= 4 for st in up_stats[1:]) < 2:
+        return b  # one stroke reaching up: a tall digit, not letters
+    lower = np.ascontiguousarray(b.pix[cut:])
+    n, labels, stats, _ = cv2.connectedComponentsWithStats(lower, connectivity=8)
+    if n < 2:
+        return b
+    k = 1 + int(np.argmax(stats[1:, 4]))
+    x, y, w, h = (int(v) for v in stats[k, :4])
+    pix = np.where(labels[y : y + h, x : x + w] == k, 255, 0).astype(np.uint8)
+    return Blob(pix, (b.box[0] + x, b.box[1] + cut + y, b.box[0] + x + w, b.box[1] + cut + y + h))
 
 
 def _drop_print_and_rulings(
