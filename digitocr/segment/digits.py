@@ -175,6 +175,8 @@ def _without_line_above(b: Blob, top: float, H: float) -> Blob:
     if b.box[1] >= top - 0.3 * H or b.h < 1.25 * H:
         return b
     cut = int(top - 0.1 * H) - b.box[1]
+    if cut >= b.h - 2:
+        return b  # all of it above the digits: printed matter, judged later
     _, _, up_stats, _ = cv2.connectedComponentsWithStats(
         np.ascontiguousarray(b.pix[:cut]), connectivity=8
     )
