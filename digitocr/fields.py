@@ -173,7 +173,8 @@ def missing_digits(spec: FieldSpec, items: Sequence[Item]) -> int:
     enough, too many, or the format cannot tell (amounts).
 
     A date has 6 or 8 digits: 5 or 7 crops lack one, unless a slash read as a '1' made
-    up the count; one of them taken for a slash to make a plausible date lacks one too.
+    up the count; a date made plausible by taking crops for slashes, with fewer than 8
+    digits left of 7 or more, lacks one too.
     """
     n = sum(not i.separator for i in items)
     if n == 0:
@@ -181,7 +182,7 @@ def missing_digits(spec: FieldSpec, items: Sequence[Item]) -> int:
     value = build_value(spec, items)
     if spec.type == "date":
         d = sum(c.isdigit() for c in value or "")
-        if d in (5, 7) or (n in (5, 7) and d < n):
+        if d in (5, 7) or (n in (5, 7) and d < n) or (n >= 7 and d < min(n, 8)):
             return 1
     if is_valid(spec, value):
         return 0

@@ -97,6 +97,7 @@ def test_digits_length_and_empty() -> None:
         ("date", None, "09/07/997", 1),  # 7 digits, made a plausible 09/07/99 by taking
         ("date", None, "10/04/20/3", 0),  # the last for a slash; 7 crops and a slash
         ("date", None, "09/07/1997", 0),  # read as the 1 of 2013: complete
+        ("date", None, "10/041211", 1),  # 8 crops made 10/04/21 by taking 1s for slashes
         ("date", None, "09/07/97", 0),
         ("digits", (10, 10), "01234567", 2),
         ("amount", None, "12", 0),  # an amount's length says nothing
