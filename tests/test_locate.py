@@ -126,6 +126,15 @@ def _field(ink: np.ndarray, kind: str = "digits") -> FieldCrop:
     return FieldCrop("f", kind, 255 - ink, ink, (0, 0, ink.shape[1], ink.shape[0]))
 
 
+def _shape(crop: np.ndarray) -> tuple[np.ndarray, int, float]:
+    """What the stub classifiers below look at: a crop's ink, its holes, width / height."""
+    m = (crop > 0.3).astype(np.uint8)
+    _, hier = cv2.findContours(m, cv2.RETR_CCOMP, cv2.CHAIN_APPROX_SIMPLE)
+    holes = 0 if hier is None else int((hier[0][:, 3] >= 0).sum())
+    ys, xs = np.nonzero(m)
+    return m, holes, float(np.ptp(xs) / max(1, np.ptp(ys)))
+
+
 def test_touching_digits_are_split(predictor) -> None:
     ink = np.zeros((120, 260), np.uint8)
     cv2.putText(ink, "0", (10, 100), cv2.FONT_HERSHEY_SIMPLEX, 3.2, 255, 10)
@@ -187,10 +196,7 @@ def test_the_loops_of_a_slanted_eight_are_not_two_zeros() -> None:
     def score(crops):  # one loop: a sure 0; both: a fairly sure 8; an arc: unsure
         out = []
         for c in crops:
-            _, hier = cv2.findContours(
-                (c > 0.3).astype(np.uint8), cv2.RETR_CCOMP, cv2.CHAIN_APPROX_SIMPLE
-            )
-            holes = 0 if hier is None else int((hier[0][:, 3] >= 0).sum())
+            _, holes, _ = _shape(c)
             p = np.full(10, 0.001, np.float32)
             p[{0: 1, 1: 0}.get(holes, 8)] = {0: 0.3, 1: 0.999}.get(holes, 0.95)
             out.append(p)
@@ -263,8 +269,7 @@ def test_a_six_whose_stem_stands_apart_from_its_loop_stays_one_digit() -> None:
     def score(crops):  # a narrow stroke: a sure 1; a round loop: a sure 0; both: a 6
         out = []
         for c in crops:
-            ys, xs = np.nonzero(c > 0.3)
-            ratio = np.ptp(xs) / max(1, np.ptp(ys))
+            _, _, ratio = _shape(c)
             p = np.full(10, 0.0001, np.float32)
             p[1 if ratio < 0.45 else 6 if ratio > 0.85 else 0] = (
                 0.998 if ratio < 0.45 else 0.99 if ratio > 0.85 else 0.995
@@ -290,11 +295,7 @@ def test_a_piece_much_shorter_than_the_digits_is_not_split_off_as_one() -> None:
     def score(crops):  # a ring: a sure 0; the blot: a sure 5; anything else: unsure
         out = []
         for c in crops:
-            m = (c > 0.3).astype(np.uint8)
-            _, hier = cv2.findContours(m, cv2.RETR_CCOMP, cv2.CHAIN_APPROX_SIMPLE)
-            holes = 0 if hier is None else int((hier[0][:, 3] >= 0).sum())
-            ys, xs = np.nonzero(m)
-            ratio = np.ptp(xs) / max(1, np.ptp(ys))
+            m, holes, ratio = _shape(c)
             p = np.full(10, 0.0001, np.float32)
             if holes == 1 and ratio < 0.8:
                 p[0] = 0.999
@@ -321,11 +322,7 @@ def test_a_nines_loop_and_tail_are_not_two_digits() -> None:
     def score(crops):  # the loop: a sure 0; the tail: a sure 1; the whole: a fair 9
         out = []
         for c in crops:
-            m = (c > 0.3).astype(np.uint8)
-            _, hier = cv2.findContours(m, cv2.RETR_CCOMP, cv2.CHAIN_APPROX_SIMPLE)
-            holes = 0 if hier is None else int((hier[0][:, 3] >= 0).sum())
-            ys, xs = np.nonzero(m)
-            ratio = np.ptp(xs) / max(1, np.ptp(ys))
+            _, holes, ratio = _shape(c)
             p = np.full(10, 0.0001, np.float32)
             if ratio < 0.3:
                 p[1] = 0.999
