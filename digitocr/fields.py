@@ -168,9 +168,10 @@ def is_valid(spec: FieldSpec, value: str | None) -> bool:
     return n > 0
 
 
-def missing_digits(spec: FieldSpec, items: Sequence[Item]) -> int:
+def missing_digits(spec: FieldSpec, items: Sequence[Item], value: str | None) -> int:
     """How many digits a field's pieces likely lack for its format: 0 when they have
-    enough, too many, or the format cannot tell (amounts).
+    enough, too many, or the format cannot tell (amounts). `value`: the pieces'
+    `build_value`.
 
     A date has 6 or 8 digits: 5 or 7 crops lack one, unless a slash read as a '1' made
     up the count; a date made plausible by taking crops for slashes, with fewer than 8
@@ -179,7 +180,6 @@ def missing_digits(spec: FieldSpec, items: Sequence[Item]) -> int:
     n = sum(not i.separator for i in items)
     if n == 0:
         return 0
-    value = build_value(spec, items)
     if spec.type == "date":
         d = sum(c.isdigit() for c in value or "")
         if d in (5, 7) or (n in (5, 7) and d < n) or (n >= 7 and d < min(n, 8)):

@@ -104,4 +104,5 @@ def test_digits_length_and_empty() -> None:
     ],
 )
 def test_missing_digits(kind: str, length, read: str, missing: int) -> None:
-    assert missing_digits(spec(kind, length), items(read)) == missing
+    s, its = spec(kind, length), items(read)
+    assert missing_digits(s, its, build_value(s, its)) == missing
