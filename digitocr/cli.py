@@ -182,6 +182,13 @@ def train(
         str, typer.Option(help="adam, rmsprop or sgd (Nesterov momentum 0.9).")
     ] = "adam",
     learning_rate: Annotated[float, typer.Option(min=0.0)] = 1e-3,
+    schedule: Annotated[
+        str,
+        typer.Option(
+            help="plateau (halve the rate when validation stalls) or cosine (decay to 1e-5 "
+            "over --epochs)."
+        ),
+    ] = "plateau",
     batch_norm: Annotated[bool, typer.Option(help="Batch normalisation after each layer.")] = True,
     dropout: Annotated[float, typer.Option(min=0.0, max=0.9)] = 0.5,
     augment: Annotated[bool, typer.Option(help="Rotation 10 deg, shifts 0.1, zoom 0.1.")] = True,
@@ -243,6 +250,7 @@ def train(
             batch_size=batch_size,
             optimizer=optimizer,
             learning_rate=learning_rate,
+            schedule=schedule,
             batch_norm=batch_norm,
             dropout=dropout,
             augment=augment,

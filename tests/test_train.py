@@ -1,5 +1,6 @@
 """The whole training path stays alive: a small run, export, parity, evaluation."""
 
+import itertools
 import json
 from pathlib import Path
 
@@ -40,6 +41,8 @@ def test_small_training_run_exports_a_checked_model(tmp_path: Path, mnist_dir: P
             "2",
             "--reject",
             "0.1",
+            "--schedule",
+            "cosine",
         ],
     )
     assert r.exit_code == 0, r.output
@@ -71,3 +74,24 @@ def test_train_without_data_is_a_clear_error(tmp_path: Path) -> None:
         app, ["train", "--data", str(tmp_path / "nothing"), "--out", str(tmp_path / "m.onnx")]
     )
     assert r.exit_code == 5 and "DIGITOCR_DATA" in r.stderr
+
+
+def test_cosine_schedule_decays_from_the_rate_to_the_floor() -> None:
+    from digitocr.train.fit import cosine_lr
+
+    rates = [cosine_lr(e, 20, 1e-3) for e in range(20)]
+    assert rates[0] == pytest.approx(1e-3) and rates[-1] == pytest.approx(1e-5)
+    assert all(a > b for a, b in itertools.pairwise(rates))
+    assert rates[10] == pytest.approx(1e-5 + 0.5 * (1e-3 - 1e-5) * (1 + np.cos(np.pi * 10 / 19)))
+
+
+def test_unknown_schedule_is_a_config_error(tmp_path: Path, mnist_dir: Path) -> None:
+    from typer.testing import CliRunner
+
+    from digitocr.cli import app
+
+    r = CliRunner().invoke(
+        app,
+        ["train", "--data", str(mnist_dir), "--out", str(tmp_path / "m.onnx"), "--schedule", "x"],
+    )
+    assert r.exit_code == 2 and "plateau or cosine" in r.stderr

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import os
 import time
 from dataclasses import asdict, dataclass, field
@@ -16,7 +17,7 @@ from ..segment.normalize import normalize_digit
 from .augment import Augment, augment_batch, not_one_digit
 from .models import DEFAULT_ARCH
 
-__all__ = ["TrainOptions", "TrainResult", "prepare", "train"]
+__all__ = ["TrainOptions", "TrainResult", "cosine_lr", "prepare", "train"]
 
 
 @dataclass(frozen=True)
@@ -38,6 +39,7 @@ class TrainOptions:
     limit: int = 0  # use only the first N training digits (0: all); for smoke tests
     patience: int = 6  # early stopping, on validation loss
     lr_patience: int = 2  # ReduceLROnPlateau
+    schedule: str = "plateau"  # plateau (ReduceLROnPlateau) | cosine (decay over `epochs`)
     seed: int = 0
     data: str | None = None
     out: str = "models/digits.onnx"
@@ -91,6 +93,7 @@ def train(opts: TrainOptions) -> TrainResult:
     import keras
     import tensorflow as tf
 
+    schedule = _lr_schedule(opts)  # an unknown schedule fails before the data loads
     if opts.workers:
         tf.config.threading.set_intra_op_parallelism_threads(opts.workers)
     keras.utils.set_random_seed(opts.seed)
@@ -156,9 +159,7 @@ def train(opts: TrainOptions) -> TrainResult:
     snapshots = _Snapshots(opts.average)
     callbacks = [
         snapshots.callback,
-        keras.callbacks.ReduceLROnPlateau(
-            monitor="val_loss", factor=0.5, patience=opts.lr_patience, min_lr=1e-5
-        ),
+        schedule,
         keras.callbacks.EarlyStopping(
             monitor="val_loss", patience=opts.patience, restore_best_weights=True
         ),
@@ -177,6 +178,29 @@ def train(opts: TrainOptions) -> TrainResult:
         extra["averaging"] = snapshots.apply_best(model, x_val, y_val, history["val_loss"])
     seconds = time.perf_counter() - t0
     return TrainResult(model, history, opts, seconds, len(tr_idx), n_val, extra)
+
+
+def cosine_lr(epoch: int, epochs: int, lr: float, floor: float = 1e-5) -> float:
+    """Learning rate of `epoch` (0-based) under cosine decay from `lr` to `floor` over
+    `epochs` (Loshchilov & Hutter 2017, without restarts)."""
+    t = min(1.0, epoch / max(1, epochs - 1))
+    return floor + 0.5 * (lr - floor) * (1.0 + math.cos(math.pi * t))
+
+
+def _lr_schedule(opts: TrainOptions) -> Any:
+    import keras
+
+    if opts.schedule == "plateau":
+        return keras.callbacks.ReduceLROnPlateau(
+            monitor="val_loss", factor=0.5, patience=opts.lr_patience, min_lr=1e-5
+        )
+    if opts.schedule == "cosine":
+        return keras.callbacks.LearningRateScheduler(
+            lambda epoch: cosine_lr(epoch, opts.epochs, opts.learning_rate)
+        )
+    from ..errors import ConfigError
+
+    raise ConfigError(f"unknown learning-rate schedule {opts.schedule!r}: use plateau or cosine")
 
 
 class _Snapshots:
