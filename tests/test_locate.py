@@ -236,6 +236,18 @@ def test_a_field_short_of_a_digit_splits_its_likeliest_pair(predictor) -> None:
     assert _labels(segment_field(field, predictor, extra=1), predictor) == [3, 1, 9, 5, 7]
 
 
+def test_three_touching_digits_are_split_when_two_are_missing(predictor) -> None:
+    ink = np.zeros((120, 460), np.uint8)
+    cv2.putText(ink, "2", (10, 100), cv2.FONT_HERSHEY_SIMPLEX, 3, 255, 9)
+    for i, ch in enumerate("953"):  # one blob, read as a wide 8: split before the 2 or 4
+        cv2.putText(ink, ch, (100 + 40 * i, 100), cv2.FONT_HERSHEY_SIMPLEX, 3, 255, 9)
+    cv2.putText(ink, "4", (350, 100), cv2.FONT_HERSHEY_SIMPLEX, 3, 255, 9)
+    assert cv2.connectedComponents(ink)[0] - 1 == 3
+    field = _field(ink, "zip")
+    assert _labels(segment_field(field, predictor), predictor) == [2, 8, 4]
+    assert _labels(segment_field(field, predictor, extra=2), predictor) == [2, 9, 5, 3, 4]
+
+
 @pytest.mark.parametrize("half_width", [18, 22])
 def test_the_halves_of_a_narrow_zero_are_not_two_ones(predictor, half_width: int) -> None:
     from digitocr.segment.blobs import components
