@@ -422,6 +422,39 @@ def test_line_removal_keeps_crossing_strokes() -> None:
     assert out[20:95, 148:153].all(axis=1).mean() > 0.95, "the stroke through it is whole"
 
 
+def _separate_boxes() -> tuple[np.ndarray, tuple[tuple[int, int, int, int], ...]]:
+    """'710529' in six separate boxes (a Japanese envelope), the '1' from the top edge."""
+    ink = np.zeros((120, 520), np.uint8)
+    cells = []
+    for i, ch in enumerate("710529"):
+        x0 = 20 + 80 * i
+        cells.append((x0, 20, x0 + 62, 100))
+        cv2.rectangle(ink, (x0, 20), (x0 + 62, 100), 255, 3)
+        if ch == "1":
+            cv2.line(ink, (x0 + 31, 21), (x0 + 29, 94), 255, 7)
+        else:
+            cv2.putText(ink, ch, (x0 + 8, 88), cv2.FONT_HERSHEY_SIMPLEX, 2.2, 255, 7)
+    return ink, tuple(cells)
+
+
+def test_edges_of_separate_boxes_are_removed(predictor) -> None:
+    ink, cells = _separate_boxes()
+    clean = remove_lines(ink, cells)
+    assert not clean[17:24].any() and not clean[97:104].any(), "top and bottom edges gone"
+    field = FieldCrop("zip", "zip", 255 - ink, clean, (0, 0, 520, 120), cells)
+    assert _labels(segment_field(field, predictor), predictor) == [7, 1, 0, 5, 2, 9]
+
+
+def test_a_sliver_of_a_box_side_is_not_a_digit(predictor) -> None:
+    ink, cells = _separate_boxes()
+    clean = remove_lines(ink, cells)
+    clean[40:56, 182:185] = 255  # what erasing a side can leave ...
+    # ... in a cell of its own: a pen stroke along a side can split a box in two.
+    cells = (*cells[:2], (180, 20, 186, 100), (186, 20, 242, 100), *cells[3:])
+    field = FieldCrop("zip", "zip", 255 - ink, clean, (0, 0, 520, 120), cells)
+    assert _labels(segment_field(field, predictor), predictor) == [7, 1, 0, 5, 2, 9]
+
+
 def _address(
     zip_heights: list[int], gap: int = 28, lift: int = 0, street: str = "9 HARBOR WAY"
 ) -> np.ndarray:

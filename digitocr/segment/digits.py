@@ -121,13 +121,13 @@ def segment_field(
     if field.inner is not None and not field.cells:
         ix0, iy0, ix1, iy1 = field.inner
         blobs = [b for b in blobs if ix0 <= b.cx <= ix1 and iy0 <= (b.box[1] + b.box[3]) / 2 <= iy1]
-    if field.frame is not None:
-        # Bits of the printed box's sides that line removal left: thin, on the frame.
-        fx0, fx1 = field.frame[0], field.frame[2]
+    sides = [x for f in (*field.cells, field.frame) if f is not None for x in (f[0], f[2])]
+    if sides:
+        # Bits of the printed boxes' sides that line removal left: thin, on a side.
         blobs = [
             b
             for b in blobs
-            if not (b.w < 0.08 * H and min(abs(b.cx - fx0), abs(b.cx - fx1)) < 0.06 * H)
+            if not (b.w < 0.08 * H and min(abs(b.cx - x) for x in sides) < 0.06 * H)
         ]
     if not blobs:
         return []
