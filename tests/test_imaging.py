@@ -60,6 +60,23 @@ def test_light_rulings_next_to_dark_digits_survive() -> None:
     assert mask[99:103, 20:580].any(axis=0).mean() > 0.95
 
 
+def test_mottled_paper_is_not_ink() -> None:
+    rng = np.random.default_rng(0)
+    h, w = 800, 1600
+    mottle = cv2.GaussianBlur(rng.normal(0, 1, (h // 6, w // 6)).astype(np.float32), (0, 0), 1)
+    mottle = cv2.resize(mottle / mottle.std(), (w, h), interpolation=cv2.INTER_CUBIC)
+    # Recycled envelope paper: blotches a few grey levels apart, a sparse address on it.
+    page = np.clip(235 + 2.5 * mottle + rng.normal(0, 1.5, (h, w)), 0, 255).astype(np.uint8)
+    text = np.zeros((h, w), np.uint8)
+    cv2.putText(text, "ROBIN CHEN", (500, 380), cv2.FONT_HERSHEY_SIMPLEX, 1.4, 255, 3)
+    cv2.putText(text, "47894", (900, 470), cv2.FONT_HERSHEY_SCRIPT_SIMPLEX, 2.4, 255, 3)
+    page[text > 0] = 90
+    ink = binarize(normalize_gray(page))
+    stray = (ink > 0) & (cv2.dilate(text, np.ones((5, 5), np.uint8)) == 0)
+    assert stray.mean() < 0.02, "the blotches are paper"
+    assert ((ink > 0) & (text > 0)).sum() > 0.98 * (text > 0).sum(), "the writing is ink"
+
+
 def test_the_scanners_dark_background_at_the_edges_is_not_ink() -> None:
     page = np.full((700, 1400), 235, np.uint8)
     page[:, :22] = 40  # the scanner bed beside a page scanned askew ...
