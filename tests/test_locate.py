@@ -358,6 +358,19 @@ def test_a_zip_digit_joined_to_the_street_line_above_is_cut_from_its_letters(pre
     assert digits[0].box[1] >= 60, "the 0 without the letters it touches"
 
 
+def test_a_digit_joined_to_one_letter_above_is_cut_beside_the_others(predictor) -> None:
+    ink = np.zeros((150, 420), np.uint8)
+    cv2.putText(ink, "Blvd", (0, 40), cv2.FONT_HERSHEY_SIMPLEX, 1.6, 255, 3)  # typed, above
+    x = cv2.getTextSize("Blv", cv2.FONT_HERSHEY_SIMPLEX, 1.6, 3)[0][0] + 20
+    cv2.line(ink, (x, 34), (x, 140), 255, 8)  # a 4 whose stem runs up into the 'd' only:
+    cv2.line(ink, (x - 8, 72), (x - 45, 112), 255, 8)  # one piece of ink up there, but
+    cv2.line(ink, (x - 45, 112), (x + 18, 112), 255, 8)  # level with the free 'B', 'l', 'v'
+    cv2.putText(ink, "5743", (x + 40, 140), cv2.FONT_HERSHEY_SIMPLEX, 3.4, 255, 8)
+    digits = [p for p in segment_field(_field(ink, "zip"), predictor) if not p.separator]
+    assert _labels(digits, predictor) == [4, 5, 7, 4, 3]
+    assert digits[0].box[1] >= 50, "the 4 without the letter it touches"
+
+
 def test_separators_are_recognised(predictor) -> None:
     ink = np.zeros((120, 420), np.uint8)
     cv2.putText(ink, "12", (10, 100), cv2.FONT_HERSHEY_SIMPLEX, 3, 255, 9)

@@ -138,7 +138,13 @@ def segment_field(
     else:
         top, bottom = 0.0, float(ink.shape[0])
     if big:
-        blobs = [_without_line_above(b, top, H) for b in blobs]
+        # Typed characters standing free above the digits (none in comb cells).
+        letters = [
+            b
+            for b in blobs
+            if not field.cells and b.box[3] < top + 0.1 * H and 0.25 * H <= b.h < 0.8 * H
+        ]
+        blobs = [p for b in blobs for p in _without_line_above(b, top, H, letters)]
     blobs = _drop_print_and_rulings(blobs, field, (top, bottom), H, bool(big))
     if field.cells:
         digits, outside = _by_cells(blobs, field.cells)
@@ -168,28 +174,44 @@ def segment_field(
     return out
 
 
-def _without_line_above(b: Blob, top: float, H: float) -> Blob:
-    """A digit joined to letters of the line above it (a tall ZIP touching the street
-    line): reaching well over the other digits, with several pieces of ink up there.
-    Keep what lies below the letters: the largest piece under the others' tops."""
-    if b.box[1] >= top - 0.3 * H or b.h < 1.25 * H:
-        return b
-    cut = int(top - 0.1 * H) - b.box[1]
-    if cut >= b.h - 2:
-        return b  # all of it above the digits: printed matter, judged later
+def _without_line_above(b: Blob, top: float, H: float, letters: Sequence[Blob]) -> list[Blob]:
+    """Digits joined to letters of the line above them (a tall ZIP touching the street
+    line): reaching well over the other digits, with what lies up there made of several
+    pieces, or beside `letters` (the line's characters that stand free). Keep the
+    digit-sized pieces below the letters."""
+    if b.box[1] >= top - 0.15 * H or b.h < 1.1 * H:
+        return [b]
+    # Cut where the least ink crosses, around the other digits' tops: under the letters.
+    lo = max(1, int(top - 0.25 * H) - b.box[1])
+    hi = min(b.h - 2, int(top + 0.05 * H) - b.box[1])
+    if hi <= lo:
+        return [b]  # all of it above the digits: printed matter, judged later
+    rows = (b.pix[lo : hi + 1] > 0).sum(axis=1)
+    cut = lo + int(np.flatnonzero(rows == rows.min())[-1])
     _, _, up_stats, _ = cv2.connectedComponentsWithStats(
         np.ascontiguousarray(b.pix[:cut]), connectivity=8
     )
-    if sum(int(st[4]) >= 4 for st in up_stats[1:]) < 2:
-        return b  # one stroke reaching up: a tall digit, not letters
+    y0, y1 = b.box[1], b.box[1] + cut
+    beside = any(
+        min(o.box[3], y1) - max(o.box[1], y0) > 0.5 * min(o.h, cut)
+        and min(abs(o.box[2] - b.box[0]), abs(b.box[2] - o.box[0])) < 0.5 * H
+        for o in letters
+    )
+    if sum(int(st[4]) >= 4 for st in up_stats[1:]) < 2 and not beside:
+        return [b]  # one stroke reaching up: a tall digit, not letters
     lower = np.ascontiguousarray(b.pix[cut:])
     n, labels, stats, _ = cv2.connectedComponentsWithStats(lower, connectivity=8)
     if n < 2:
-        return b
-    k = 1 + int(np.argmax(stats[1:, 4]))
-    x, y, w, h = (int(v) for v in stats[k, :4])
-    pix = np.where(labels[y : y + h, x : x + w] == k, 255, 0).astype(np.uint8)
-    return Blob(pix, (b.box[0] + x, b.box[1] + cut + y, b.box[0] + x + w, b.box[1] + cut + y + h))
+        return [b]
+    out = []
+    for k in range(1, n):
+        x, y, w, h = (int(v) for v in stats[k, :4])
+        if h < 0.3 * H and k != 1 + int(np.argmax(stats[1:, 4])):
+            continue
+        pix = np.where(labels[y : y + h, x : x + w] == k, 255, 0).astype(np.uint8)
+        box = (b.box[0] + x, b.box[1] + cut + y, b.box[0] + x + w, b.box[1] + cut + y + h)
+        out.append(Blob(pix, box))
+    return out
 
 
 def _drop_print_and_rulings(
