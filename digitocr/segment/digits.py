@@ -139,11 +139,11 @@ def segment_field(
         top, bottom = 0.0, float(ink.shape[0])
     if big:
         # Typed characters standing free above the digits (none in comb cells).
-        letters = [
-            b
-            for b in blobs
-            if not field.cells and b.box[3] < top + 0.1 * H and 0.25 * H <= b.h < 0.8 * H
-        ]
+        letters = (
+            []
+            if field.cells
+            else [b for b in blobs if b.box[3] < top + 0.1 * H and 0.25 * H <= b.h < 0.8 * H]
+        )
         blobs = [p for b in blobs for p in _without_line_above(b, top, H, letters)]
     blobs = _drop_print_and_rulings(blobs, field, (top, bottom), H, bool(big))
     if field.cells:
