@@ -371,6 +371,23 @@ def test_a_digit_joined_to_one_letter_above_is_cut_beside_the_others(predictor) 
     assert digits[0].box[1] >= 50, "the 4 without the letter it touches"
 
 
+def test_a_hyphen_written_into_the_next_digit_is_a_separator(predictor) -> None:
+    import digitocr
+
+    ink = np.zeros((120, 620), np.uint8)
+    x = 10
+    for part in ("19", "-", "04", "-", "2026"):
+        if part == "-":
+            cv2.line(ink, (x - 4, 62), (x + 26, 62), 255, 7)  # runs on into the 0 and the 2
+            x += 26
+        else:
+            cv2.putText(ink, part, (x, 90), cv2.FONT_HERSHEY_SIMPLEX, 2.2, 255, 7)
+            x += cv2.getTextSize(part, cv2.FONT_HERSHEY_SIMPLEX, 2.2, 7)[0][0] + 4
+    assert cv2.connectedComponents(ink)[0] - 1 == 7
+    rec = digitocr.read(255 - ink, "date", predictor=predictor)[0]
+    assert rec.fields["date"].value == "19/04/2026"
+
+
 def test_separators_are_recognised(predictor) -> None:
     ink = np.zeros((120, 420), np.uint8)
     cv2.putText(ink, "12", (10, 100), cv2.FONT_HERSHEY_SIMPLEX, 3, 255, 9)

@@ -7,6 +7,7 @@ at the cut the classifier is surest about, and orders everything left to right.
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Sequence
 from typing import Any
 
@@ -15,7 +16,7 @@ import numpy as np
 import numpy.typing as npt
 
 from ..types import Box, DigitCrop, FieldCrop
-from .blobs import Blob, components, union, x_overlap
+from .blobs import Blob, components, piece, union, x_overlap
 from .normalize import normalize_digit, stroke_width
 from .split import Scorer, cut_at_cells, force_splits, split
 
@@ -276,10 +277,38 @@ def _reopen(b: Blob, field: FieldCrop, H: float) -> npt.NDArray[Any]:
     return core if (core > 0).sum() >= 0.5 * (mask > 0).sum() else mask
 
 
+def _detach_dashes(b: Blob, band: tuple[float, float], H: float) -> list[Blob]:
+    """A hyphen written into the next digit ('-0' in 19-04-2020): columns at the blob's
+    left or right end holding only a thin stroke across the middle of the line, at
+    least a dash long, are cut off as a piece of their own."""
+    if b.w < 0.55 * H or b.h < 0.5 * H:
+        return [b]
+    top, bottom = band
+    ink = b.pix > 0
+    count = ink.sum(axis=0)
+    rows = np.arange(b.h)[:, None] + b.box[1]
+    mid = ((rows < top + 0.25 * (bottom - top)) | (rows > top + 0.8 * (bottom - top))) & ink
+    thin = (count > 0) & (count <= 0.22 * H) & ~mid.any(axis=0)
+    left = int(np.argmin(thin)) if not thin.all() else b.w
+    right = int(np.argmin(thin[::-1])) if not thin.all() else b.w
+    cut_at = []
+    if left >= 0.25 * H and b.w - left >= 0.3 * H:
+        cut_at.append(left)
+    if right >= 0.25 * H and b.w - right - (cut_at[0] if cut_at else 0) >= 0.3 * H:
+        cut_at.append(b.w - right)
+    if not cut_at:
+        return [b]
+    edges = [0, *cut_at, b.w]
+    pieces = [piece(b, x0, x1) for x0, x1 in itertools.pairwise(edges)]
+    return [p for p in pieces if p is not None] or [b]
+
+
 def _merge_and_label(
     blobs: list[Blob], band: tuple[float, float], H: float, kind: str, score: Scorer | None = None
 ) -> list[tuple[Blob, str]]:
     """Merge broken strokes into digits; label the pieces that are separators."""
+    if kind in ("date", "zip", "digits"):
+        blobs = [p for b in blobs for p in _detach_dashes(b, band, H)]
     # Specks never join a digit (they would shrink it when normalised).
     parts = [b for b in blobs if b.h >= 0.2 * H or (b.crop() > 0).sum() >= 0.02 * H * H]
     dots = [b for b in blobs if b not in parts and _separator(b, band, H) == "."]
