@@ -388,6 +388,16 @@ def test_a_hyphen_written_into_the_next_digit_is_a_separator(predictor) -> None:
     assert rec.fields["date"].value == "19/04/2026"
 
 
+def test_a_remnant_of_a_boxs_broken_left_side_is_not_a_one(predictor) -> None:
+    ink = np.zeros((130, 420), np.uint8)
+    ink[30:85, 14:22] = 255  # what a dashed left side leaves after line removal
+    cv2.putText(ink, "250", (60, 105), cv2.FONT_HERSHEY_SIMPLEX, 3, 255, 8)
+    frame = (18, 12, 400, 118)
+    field = FieldCrop("amount", "amount", 255 - ink, ink, (0, 0, 420, 130), (), frame, frame)
+    digits = [p for p in segment_field(field, predictor) if not p.separator]
+    assert _labels(digits, predictor) == [2, 5, 0]
+
+
 def test_separators_are_recognised(predictor) -> None:
     ink = np.zeros((120, 420), np.uint8)
     cv2.putText(ink, "12", (10, 100), cv2.FONT_HERSHEY_SIMPLEX, 3, 255, 9)

@@ -130,6 +130,10 @@ def segment_field(
             for b in blobs
             if not (b.w < 0.08 * H and min(abs(b.cx - x) for x in sides) < 0.06 * H)
         ]
+    if field.frame is not None:
+        # What is left of a printed box's left side when it was drawn broken: thin, and
+        # on or outside the side (digits overflow a box to the right, not the left).
+        blobs = [b for b in blobs if not (b.w < 0.25 * H and b.box[2] <= field.frame[0] + 0.1 * H)]
     if not blobs:
         return []
     big = [b for b in blobs if b.h >= 0.45 * H]
