@@ -138,6 +138,19 @@ def _plausible_date(value: str) -> bool:
     return dm or md
 
 
+def _zip_plus_four(items: Sequence[Item]) -> str | None:
+    """The 9 digits of a ZIP+4 read with more than five before its hyphen: the state's
+    letters taken for digits ('TX 05272-5109' read 7105272-5109). The last five count."""
+    hyphens = [k for k, i in enumerate(items) if i.separator and i.label == "-"]
+    if len(hyphens) != 1:
+        return None
+    before = [i.label for i in items[: hyphens[0]] if not i.separator]
+    after = [i.label for i in items[hyphens[0] + 1 :] if not i.separator]
+    if len(after) != 4 or len(before) <= 5:
+        return None
+    return "".join(before[-5:] + after)
+
+
 def build_value(spec: FieldSpec, items: Sequence[Item]) -> str | None:
     """The field's value as the output contract writes it."""
     digits = "".join(i.label for i in items if not i.separator)
@@ -147,6 +160,8 @@ def build_value(spec: FieldSpec, items: Sequence[Item]) -> str | None:
         return _date(items)
     if not digits:
         return None
+    if spec.type == "zip":
+        digits = _zip_plus_four(items) or digits
     if spec.type == "zip" and len(digits) == 9:
         return f"{digits[:5]}-{digits[5:]}"
     return digits

@@ -69,6 +69,10 @@ def test_dates(written: str, value: str, valid: bool) -> None:
         ("100080", "100080", True),
         ("1234", "1234", False),
         ("12345678", "12345678", False),
+        ("02139-4321", "02139-4321", True),
+        ("7102139-4321", "02139-4321", True),  # 'TX' before it, taken for digits
+        ("7102139", "7102139", True),  # no hyphen: a 7-digit postal code
+        ("7102139-432", "7102139432", False),
     ],
 )
 def test_zip(digits: str, value: str, valid: bool) -> None:
