@@ -398,6 +398,19 @@ def test_a_remnant_of_a_boxs_broken_left_side_is_not_a_one(predictor) -> None:
     assert _labels(digits, predictor) == [2, 5, 0]
 
 
+def test_a_straight_two_with_a_foot_is_not_a_slash() -> None:
+    from digitocr.segment.blobs import components
+    from digitocr.segment.digits import _separator
+
+    ink = np.zeros((100, 200), np.uint8)
+    cv2.line(ink, (34, 12), (14, 58), 255, 3)  # a 2 as a pen renders it: one straight
+    cv2.line(ink, (14, 58), (34, 58), 255, 3)  # stroke down to the left, and its foot
+    cv2.line(ink, (120, 58), (140, 12), 255, 3)  # a slash
+    two, slash = sorted(components(ink), key=lambda b: b.box[0])
+    assert _separator(two, (10.0, 60.0), 50.0) == ""
+    assert _separator(slash, (10.0, 60.0), 50.0) == "/"
+
+
 def test_separators_are_recognised(predictor) -> None:
     ink = np.zeros((120, 420), np.uint8)
     cv2.putText(ink, "12", (10, 100), cv2.FONT_HERSHEY_SIMPLEX, 3, 255, 9)

@@ -70,8 +70,14 @@ def _separator(b: Blob, band: tuple[float, float], H: float) -> str:
             ys_f, xs_f = ys.astype(float), xs.astype(float)
             slope, icpt = np.polyfit(ys_f, xs_f, 1)  # dx/dy
             spread = float(np.std(xs_f - (slope * ys_f + icpt)))
+            # Row by row, a slash is one pen's width across; a '2' has its foot, a 7 its bar.
+            crop = b.crop() > 0
+            rows = crop.any(axis=1)
+            first = crop.argmax(axis=1)[rows]
+            last = crop.shape[1] - crop[:, ::-1].argmax(axis=1)[rows]
+            across = float((last - first).max())
             # One straight stroke leaning right going up; a '2' or '7' is not straight.
-            if slope < -0.12 and spread < 0.12 * b.h:
+            if slope < -0.12 and spread < 0.12 * b.h and across < 0.3 * b.h:
                 return "/"
     return ""
 
