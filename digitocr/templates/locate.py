@@ -174,21 +174,25 @@ def remove_lines(ink: Mask, frames: Sequence[Box] = ()) -> Mask:
         # Separate boxes (a row of squares with gaps, as on Japanese envelopes) have top
         # and bottom edges shorter than the kernel above: along an edge the long kernel
         # did not find, a run of most of the cell's width is that edge.
-        cell_w = int(np.median([f[2] - f[0] for f in frames]))
-        edge = cv2.morphologyEx(
-            ink,
-            cv2.MORPH_OPEN,
-            cv2.getStructuringElement(cv2.MORPH_RECT, (max(15, int(0.6 * cell_w)), 1)),
-        )
-        keep = np.zeros_like(edge)
         tol = max(3, ref_h // 12)
+        missed = []
         for f in frames:
             xs = slice(max(0, f[0] - tol), min(w, f[2] + tol + 1))
             for y in (f[1], f[3]):
                 ys = slice(max(0, y - tol), min(h, y + tol + 1))
                 if horiz[ys, f[0] : f[2]].any(axis=0).mean() < 0.5:
-                    keep[ys, xs] = edge[ys, xs]
-        horiz = cv2.bitwise_or(horiz, keep)
+                    missed.append((ys, xs))
+        if missed:
+            cell_w = int(np.median([f[2] - f[0] for f in frames]))
+            edge = cv2.morphologyEx(
+                ink,
+                cv2.MORPH_OPEN,
+                cv2.getStructuringElement(cv2.MORPH_RECT, (max(15, int(0.6 * cell_w)), 1)),
+            )
+            keep = np.zeros_like(edge)
+            for ys, xs in missed:
+                keep[ys, xs] = edge[ys, xs]
+            horiz = cv2.bitwise_or(horiz, keep)
     # Blurred scans thicken rulings; the horizontal ones are never digits' strokes.
     thick_h = _thickness(horiz, cv2.CC_STAT_WIDTH)
     allowed = np.zeros(w, bool)
