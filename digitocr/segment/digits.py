@@ -210,19 +210,16 @@ def _without_line_above(b: Blob, top: float, H: float, letters: Sequence[Blob]) 
     )
     if sum(int(st[4]) >= 4 for st in up_stats[1:]) < 2 and not beside:
         return [b]  # one stroke reaching up: a tall digit, not letters
-    lower = np.ascontiguousarray(b.pix[cut:])
-    n, labels, stats, _ = cv2.connectedComponentsWithStats(lower, connectivity=8)
-    if n < 2:
+    parts = components(np.ascontiguousarray(b.pix[cut:]))
+    if not parts:
         return [b]
-    out = []
-    for k in range(1, n):
-        x, y, w, h = (int(v) for v in stats[k, :4])
-        if h < 0.3 * H and k != 1 + int(np.argmax(stats[1:, 4])):
-            continue
-        pix = np.where(labels[y : y + h, x : x + w] == k, 255, 0).astype(np.uint8)
-        box = (b.box[0] + x, b.box[1] + cut + y, b.box[0] + x + w, b.box[1] + cut + y + h)
-        out.append(Blob(pix, box))
-    return out
+    largest = max(parts, key=lambda p: int((p.pix > 0).sum()))
+    dx, dy = b.box[0], b.box[1] + cut
+    return [
+        Blob(p.pix, (p.box[0] + dx, p.box[1] + dy, p.box[2] + dx, p.box[3] + dy))
+        for p in parts
+        if p is largest or p.h >= 0.3 * H
+    ]
 
 
 def _drop_print_and_rulings(
@@ -299,8 +296,9 @@ def _detach_dashes(b: Blob, band: tuple[float, float], H: float) -> list[Blob]:
     rows = np.arange(b.h)[:, None] + b.box[1]
     mid = ((rows < top + 0.25 * (bottom - top)) | (rows > top + 0.8 * (bottom - top))) & ink
     thin = (count > 0) & (count <= 0.22 * H) & ~mid.any(axis=0)
-    left = int(np.argmin(thin)) if not thin.all() else b.w
-    right = int(np.argmin(thin[::-1])) if not thin.all() else b.w
+    if thin.all():
+        return [b]  # a dash by itself
+    left, right = int(np.argmin(thin)), int(np.argmin(thin[::-1]))
     cut_at = []
     if left >= 0.25 * H and b.w - left >= 0.3 * H:
         cut_at.append(left)
