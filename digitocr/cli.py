@@ -168,7 +168,11 @@ def run(
 def train(
     *,
     arch: Annotated[
-        str, typer.Option(help="mlp, cnn (the original design), resnet, or digitnet (default).")
+        str,
+        typer.Option(
+            help="mlp, cnn (the original design), resnet, digitnet (default) or digitnet2 "
+            "(a third of digitnet's arithmetic: the fast first model of a cascade)."
+        ),
     ] = "digitnet",
     data: Annotated[
         Path | None, typer.Option(help="MNIST folder (IDX files).", envvar="DIGITOCR_DATA")
@@ -191,7 +195,29 @@ def train(
     ] = "plateau",
     batch_norm: Annotated[bool, typer.Option(help="Batch normalisation after each layer.")] = True,
     dropout: Annotated[float, typer.Option(min=0.0, max=0.9)] = 0.5,
-    augment: Annotated[bool, typer.Option(help="Rotation 10 deg, shifts 0.1, zoom 0.1.")] = True,
+    augment: Annotated[
+        bool, typer.Option(help="Rotations, shifts and zooms (and the effects below).")
+    ] = True,
+    rotation: Annotated[float, typer.Option(min=0.0, help="Rotation, degrees either way.")] = 10.0,
+    shift: Annotated[float, typer.Option(min=0.0, help="Shift, share of 28 px either way.")] = 0.1,
+    zoom: Annotated[
+        float,
+        typer.Option(min=0.0, help="Zoom, share of the size (of the width with --renormalize)."),
+    ] = 0.1,
+    shear: Annotated[
+        float,
+        typer.Option(min=0.0, help="Slant, with --renormalize: x moves by up to this x height."),
+    ] = 0.0,
+    renormalize: Annotated[
+        bool,
+        typer.Option(
+            help="Reshape each digit at 3x and normalise it again, as the pipeline's crops are."
+        ),
+    ] = False,
+    binarize: Annotated[
+        float,
+        typer.Option(min=0.0, max=1.0, help="Share of digits thresholded before normalising."),
+    ] = 0.0,
     scan_augment: Annotated[
         float,
         typer.Option(help="Share of digits given scan effects (strokes, blur, noise, box lines)."),
@@ -254,6 +280,12 @@ def train(
             batch_norm=batch_norm,
             dropout=dropout,
             augment=augment,
+            rotation=rotation,
+            shift=shift,
+            zoom=zoom,
+            shear=shear,
+            renormalize=renormalize,
+            binarize=binarize,
             scan_augment=scan_augment,
             elastic=elastic,
             average=average,

@@ -51,3 +51,31 @@ def test_not_one_digit_is_two_digits_touching() -> None:
         assert xs.max() - xs.min() + 1 >= 14  # the 1 (4 px) beside the 0 (>= 12 px)
         crop = normalize_digit(pair)
         assert crop.shape == (28, 28) and crop.max() == 1.0
+
+
+def test_renormalized_augmentation_gives_crops_the_pipeline_would_cut() -> None:
+    """Reshaped digits are normalised again: box 20 px, centre of mass at (14, 14)."""
+    rng = np.random.default_rng(3)
+    seven = np.zeros((28, 28), np.uint8)
+    cv2.line(seven, (8, 5), (20, 5), 255, 2)
+    cv2.line(seven, (20, 5), (11, 23), 255, 2)
+    batch = np.stack([np.round(normalize_digit(seven) * 255).astype(np.uint8)] * 32)
+    aug = Augment(
+        scan=0.5, elastic=0.5, renormalize=True, shear=0.3, zoom=0.15, binarize=0.5, shift=0.0
+    )
+    out = augment_batch(batch, aug, rng)[..., 0]
+    assert out.shape == (32, 28, 28) and out.min() >= 0.0 and out.max() <= 1.0
+    for x in out:
+        ys, xs = np.nonzero(x > 0.4)  # above the sensor noise some crops are given
+        size = max(ys.max() - ys.min() + 1, xs.max() - xs.min() + 1)
+        assert 18 <= size <= 22  # fills the 20x20 box
+        mass = x.sum()
+        cy = (x.sum(axis=1) * np.arange(28)).sum() / mass
+        cx = (x.sum(axis=0) * np.arange(28)).sum() / mass
+        assert abs(cy - 14) < 1.0 and abs(cx - 14) < 1.0
+    # ...and the shapes differ: rotation, slant and width are drawn per digit.
+    assert len({round(float(np.abs(x - out[0]).sum()), 2) for x in out}) > 28
+    # The original recipe moves and scales the normalised crop instead.
+    moved = augment_batch(batch, Augment(scan=0.0, shift=0.1, zoom=0.1), rng)[..., 0]
+    offsets = [abs((x.sum(axis=0) * np.arange(28)).sum() / x.sum() - 14) for x in moved]
+    assert max(offsets) > 1.0

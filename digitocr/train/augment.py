@@ -4,10 +4,18 @@ The original recipe (rotation 10 degrees, shifts 0.1, zoom 0.1) plus what real s
 add: thicker or thinner strokes, blur, noise, small cut-offs and fragments of box
 lines at the crop's edges. Scan effects are applied before re-normalising with the
 same `normalize_digit` the pipeline uses, so training crops look like pipeline crops.
+
+With `renormalize`, the shape changes (rotation, slant, width, elastic wobble) are made
+on the digit itself, 3x larger, and the result is normalised again: every training
+crop then fills the 20x20 box with its centre of mass at the centre, as every crop the
+pipeline cuts does. Applied after normalising (the original recipe), a rotation or a
+zoom gives crops the pipeline never produces (a digit 18 px tall, 3 px off centre).
+Some of the digits are binarised before normalising, as the pipeline's masks are.
 """
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 from typing import Any
 
@@ -19,6 +27,8 @@ from ..segment.normalize import normalize_digit
 
 __all__ = ["Augment", "augment_batch", "not_one_digit"]
 
+_BIG = 84  # 3x MNIST: room for thin strokes and details
+
 
 @dataclass(frozen=True)
 class Augment:
@@ -27,6 +37,9 @@ class Augment:
     zoom: float = 0.1
     scan: float = 0.5  # probability of scan effects per digit (0 disables)
     elastic: float = 0.0  # probability of an elastic distortion (Simard et al. 2003)
+    renormalize: bool = False  # shape changes before normalising (see the module doc)
+    shear: float = 0.0  # slant: x shifted by up to `shear` times the height from the middle
+    binarize: float = 0.0  # probability of thresholding the ink as the pipeline's masks are
 
 
 def _elastic(
@@ -46,7 +59,12 @@ def _elastic(
 
 
 def _scan_effects(img: npt.NDArray[Any], rng: np.random.Generator) -> npt.NDArray[Any]:
-    big = cv2.resize(img, (84, 84), interpolation=cv2.INTER_LINEAR)  # room for thin details
+    return _scan_marks(cv2.resize(img, (_BIG, _BIG), interpolation=cv2.INTER_LINEAR), rng)
+
+
+def _scan_marks(big: npt.NDArray[Any], rng: np.random.Generator) -> npt.NDArray[Any]:
+    """Pen and scanner effects on a digit drawn at 3x MNIST's scale (about 60 px tall)."""
+    big = big.copy()
     r = rng.random()
     if r < 0.25:
         big = cv2.dilate(big, np.ones((int(rng.integers(3, 7)),) * 2, np.uint8))
@@ -57,15 +75,19 @@ def _scan_effects(img: npt.NDArray[Any], rng: np.random.Generator) -> npt.NDArra
         thick = int(rng.integers(2, 6))
         side = int(rng.integers(4))
         y0, y1, x0, x1 = ys.min(), ys.max(), xs.min(), xs.max()
+        # The line runs past the digit by a fifth of its height each way, as a cell's
+        # edge does in a crop (across the whole 84 px canvas in the original recipe).
+        m = max(12, (y1 - y0) // 5)
+        ax0, ax1, ay0, ay1 = max(0, x0 - m), x1 + m, max(0, y0 - m), y1 + m
         if side == 0:
             y = int(y1 + rng.integers(-3, 6))
-            cv2.line(big, (0, y), (83, y), 255, thick)
+            cv2.line(big, (ax0, y), (ax1, y), 255, thick)
         elif side == 1:
             y = int(y0 - rng.integers(-3, 6))
-            cv2.line(big, (0, y), (83, y), 255, thick)
+            cv2.line(big, (ax0, y), (ax1, y), 255, thick)
         else:
             x = int((x0 - rng.integers(-3, 6)) if side == 2 else (x1 + rng.integers(-3, 6)))
-            cv2.line(big, (x, 0), (x, 83), 255, thick)
+            cv2.line(big, (x, ay0), (x, ay1), 255, thick)
     if len(ys) and rng.random() < 0.15:  # a small cut-off at one edge
         cut = int(rng.integers(3, 10))
         side = int(rng.integers(4))
@@ -110,12 +132,78 @@ def not_one_digit(
     return canvas
 
 
+def _reshape(img: npt.NDArray[Any], aug: Augment, rng: np.random.Generator) -> npt.NDArray[Any]:
+    """A normalised digit (uint8 28x28) -> re-shaped ink at 3x scale, ready to normalise.
+
+    One `cv2.remap` does the enlarging, the rotation, slant and width change and the
+    elastic wobble: each output pixel looks up where it comes from in the 28x28 digit.
+    """
+    size = 4 * 28  # 3x the digit, with room to rotate and slant it
+    c_out, c_in = (size - 1) / 2, 13.5
+    angle = np.deg2rad(rng.uniform(-aug.rotation, aug.rotation))
+    sx = 1.0 + rng.uniform(-aug.zoom, aug.zoom) * 2  # width only: normalising undoes size
+    shear = rng.uniform(-aug.shear, aug.shear)
+    cos, sin = np.cos(angle), np.sin(angle)
+    fwd = 3.0 * np.array([[cos, -sin], [sin, cos]]) @ np.array([[sx, shear], [0.0, 1.0]])
+    inv = np.linalg.inv(fwd)
+    shift = np.array([c_in, c_in]) - inv @ np.array([c_out, c_out])
+    src = img.astype(np.float32)
+    if not (aug.elastic and rng.random() < aug.elastic):
+        m = np.hstack([inv, shift[:, None]])
+        flags = cv2.INTER_LINEAR | cv2.WARP_INVERSE_MAP
+        return cv2.warpAffine(src, m, (size, size), flags=flags, borderValue=0).astype(np.uint8)
+    u, v = _grid(size)
+    map_x = (inv[0, 0] * u + inv[0, 1] * v + shift[0]).astype(np.float32)
+    map_y = (inv[1, 0] * u + inv[1, 1] * v + shift[1]).astype(np.float32)
+    # A smooth random displacement (Simard et al. 2003), about 0.4-1 source px rms:
+    # coarse random offsets on a 5x5 grid, interpolated over the canvas.
+    strength = rng.uniform(0.5, 1.2)
+    for m in (map_x, map_y):
+        m += cv2.resize(
+            rng.normal(0, strength, (5, 5)).astype(np.float32),
+            (size, size),
+            interpolation=cv2.INTER_CUBIC,
+        )
+    return cv2.remap(src, map_x, map_y, cv2.INTER_LINEAR, borderValue=0).astype(np.uint8)
+
+
+@functools.cache
+def _grid(size: int) -> tuple[npt.NDArray[Any], npt.NDArray[Any]]:
+    v, u = np.mgrid[0:size, 0:size].astype(np.float32)
+    return u, v
+
+
+def _renormalized(
+    img: npt.NDArray[Any], aug: Augment, rng: np.random.Generator
+) -> npt.NDArray[Any]:
+    big = _reshape(img, aug, rng)
+    if aug.scan and rng.random() < aug.scan:
+        big = _scan_marks(big, rng)
+    if aug.binarize and rng.random() < aug.binarize:
+        level = rng.uniform(0.25, 0.6) * max(1, int(big.max()))
+        big = np.where(big > level, 255, 0).astype(np.uint8)
+    x = normalize_digit(big)
+    if aug.shift:
+        dx, dy = rng.uniform(-aug.shift, aug.shift, 2) * 28
+        m = np.array([[1.0, 0.0, dx], [0.0, 1.0, dy]])
+        x = cv2.warpAffine(x, m, (28, 28), flags=cv2.INTER_LINEAR, borderValue=0)
+    return x
+
+
 def augment_batch(
     images: npt.NDArray[Any], aug: Augment, rng: np.random.Generator
 ) -> npt.NDArray[Any]:
     """Augment uint8 (N, 28, 28) MNIST-style digits into float32 (N, 28, 28, 1) in [0, 1]."""
     out = np.empty((len(images), 28, 28), np.float32)
     for i, img in enumerate(images):
+        if aug.renormalize:
+            x = _renormalized(img, aug, rng)
+            if aug.scan and rng.random() < 0.2:
+                x = cv2.GaussianBlur(x, (3, 3), rng.uniform(0.3, 0.8))
+            if aug.scan and rng.random() < 0.2:
+                x = x + rng.normal(0, rng.uniform(0.02, 0.08), x.shape).astype(np.float32)
+            out[i] = np.clip(x, 0, 1)
+            continue
         if aug.scan and rng.random() < aug.scan:
             x = normalize_digit(_scan_effects(img, rng))
         else:

@@ -17,7 +17,7 @@ from ..segment.normalize import normalize_digit
 from .augment import Augment, augment_batch, not_one_digit
 from .models import DEFAULT_ARCH
 
-__all__ = ["TrainOptions", "TrainResult", "cosine_lr", "prepare", "train"]
+__all__ = ["TrainOptions", "TrainResult", "cosine_lr", "prepare", "split_indices", "train"]
 
 
 @dataclass(frozen=True)
@@ -30,6 +30,12 @@ class TrainOptions:
     batch_norm: bool = True
     dropout: float = 0.5
     augment: bool = True
+    rotation: float = 10.0  # degrees, either way
+    shift: float = 0.1  # share of the 28 px, either way
+    zoom: float = 0.1  # share of the size (of the width alone with `renormalize`)
+    shear: float = 0.0  # slant, with `renormalize`
+    renormalize: bool = False  # reshape the digit, then normalise it as the pipeline does
+    binarize: float = 0.0  # share of digits thresholded before normalising (`renormalize`)
     scan_augment: float = 0.4
     elastic: float = 0.0  # share of digits given an elastic distortion
     reject: float = 0.0  # share of each batch that is not one digit (an 11th, reject class)
@@ -56,6 +62,19 @@ class TrainResult:
     n_train: int
     n_val: int
     extra: dict[str, Any] = field(default_factory=dict)
+
+
+def split_indices(n: int, val_size: int, limit: int = 0) -> tuple[Any, Any]:
+    """(validation, training) indices into MNIST train.
+
+    The held-out digits do not depend on the training seed: models trained with other
+    seeds share one validation split, so a cascade of them can be judged on it.
+    """
+    order = np.random.default_rng(0).permutation(n)
+    if limit:
+        order = order[:limit]
+    n_val = min(val_size, len(order) // 6)
+    return order[:n_val], order[n_val:]
 
 
 def prepare(images: npt.NDArray[Any]) -> npt.NDArray[Any]:
@@ -98,24 +117,32 @@ def train(opts: TrainOptions) -> TrainResult:
         tf.config.threading.set_intra_op_parallelism_threads(opts.workers)
     keras.utils.set_random_seed(opts.seed)
     mnist = datasets.load("train", opts.data)
+    val_idx, tr_idx = split_indices(len(mnist.labels), opts.val_size, opts.limit)
+    n_val = len(val_idx)
     rng = np.random.default_rng(opts.seed)
-    order = rng.permutation(len(mnist.labels))
-    if opts.limit:
-        order = order[: opts.limit]
-    n_val = min(opts.val_size, len(order) // 6)
-    val_idx, tr_idx = order[:n_val], order[n_val:]
     x_tr, y_tr = prepare(mnist.images[tr_idx]), mnist.labels[tr_idx]
     x_val = prepare(mnist.images[val_idx]).astype(np.float32)[..., None] / 255.0
     y_val = mnist.labels[val_idx]
     aug = (
-        Augment(scan=opts.scan_augment, elastic=opts.elastic)
+        Augment(
+            rotation=opts.rotation,
+            shift=opts.shift,
+            zoom=opts.zoom,
+            scan=opts.scan_augment,
+            elastic=opts.elastic,
+            renormalize=opts.renormalize,
+            shear=opts.shear,
+            binarize=opts.binarize,
+        )
         if opts.augment
         else Augment(0, 0, 0, 0)
     )
 
     class Batches(keras.utils.PyDataset):  # type: ignore[misc]
         def __init__(self) -> None:
-            super().__init__()
+            # One background thread makes the next batches while TensorFlow trains on
+            # this one (OpenCV releases the GIL); one thread keeps the draws in order.
+            super().__init__(workers=1, use_multiprocessing=False, max_queue_size=8)
             self.perm = rng.permutation(len(y_tr))
 
         def __len__(self) -> int:
