@@ -305,6 +305,62 @@ def train(
 
 
 @app.command()
+def cascade(
+    members: Annotated[
+        list[Path],
+        typer.Argument(help="Trained models (.onnx with cards); the first reads every crop."),
+    ],
+    *,
+    out: Annotated[
+        Path, typer.Option(help="Where to write the cascade (card and plots beside it).")
+    ] = Path("models/digits.onnx"),
+    share: Annotated[
+        float,
+        typer.Option(
+            min=0.0,
+            max=1.0,
+            help="Share of the validation digits, the first model's least sure, that the "
+            "others are asked about too; sets the confidence threshold.",
+        ),
+    ] = 0.05,
+    fp16: Annotated[
+        bool, typer.Option(help="Store the weights as float16 (computed in float32).")
+    ] = True,
+    data: Annotated[Path | None, typer.Option(help="MNIST folder.", envvar="DIGITOCR_DATA")] = None,
+    evaluate_test: Annotated[
+        bool, typer.Option("--evaluate/--no-evaluate", help="Evaluate on the MNIST test split.")
+    ] = True,
+) -> None:
+    """Join trained models into one ONNX cascade: the others read only the unsure crops."""
+    import json
+
+    try:
+        from .errors import MissingDependencyError
+
+        try:
+            import onnx  # noqa: F401
+        except ImportError as exc:
+            raise MissingDependencyError(
+                "building a cascade needs onnx: pip install 'digitocr[train,cpu]'"
+            ) from exc
+        from .train.cascade import CascadeOptions, make_cascade
+
+        metrics = make_cascade(
+            CascadeOptions(
+                members=[str(m) for m in members],
+                out=str(out),
+                share=share,
+                fp16=fp16,
+                data=str(data) if data else None,
+                evaluate_test=evaluate_test,
+            )
+        )
+    except DigitocrError as exc:
+        raise _fail(exc) from None
+    typer.echo(json.dumps(metrics, indent=1))
+
+
+@app.command()
 def evaluate(
     *,
     model: Annotated[Path, typer.Option(envvar="DIGITOCR_MODEL")] = DEFAULT_MODEL,

@@ -7,6 +7,7 @@
 from __future__ import annotations
 
 import contextlib
+import importlib.metadata
 import platform
 import subprocess
 import sys
@@ -23,6 +24,14 @@ from ..errors import ModelError
 __all__ = ["OPSET", "export_onnx", "parity", "write_card"]
 
 OPSET = 17
+_DISTRIBUTIONS = {
+    "tensorflow": ("tensorflow-cpu", "tensorflow"),
+    "keras": ("keras",),
+    "tf2onnx": ("tf2onnx",),
+    "onnxruntime": ("onnxruntime", "onnxruntime-gpu"),
+    "numpy": ("numpy",),
+    "cv2": ("opencv-python-headless", "opencv-python"),
+}
 
 
 def export_onnx(model: Any, out: str | Path) -> Path:
@@ -70,9 +79,13 @@ def write_card(
     inp = model.graph.input[0]
     dims = [d.dim_value if d.dim_value > 0 else None for d in inp.type.tensor_type.shape.dim]
     versions = {"python": platform.python_version(), "onnx": onnx.__version__}
-    for mod in ("tensorflow", "keras", "tf2onnx", "onnxruntime", "numpy", "cv2"):
-        with contextlib.suppress(Exception):
-            versions[mod] = str(__import__(mod).__version__)
+    # From the installed distributions' metadata: importing TensorFlow to ask would
+    # cost seconds where it was not loaded (a cascade of exported models).
+    for name, dists in _DISTRIBUTIONS.items():
+        for dist in dists:
+            with contextlib.suppress(importlib.metadata.PackageNotFoundError):
+                versions[name] = importlib.metadata.version(dist)
+                break
     card = ModelCard(
         architecture=architecture,
         parameters=parameters,

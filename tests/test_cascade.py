@@ -1,0 +1,141 @@
+"""The cascade: one ONNX file that asks its other members only about the unsure crops."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+onnx = pytest.importorskip("onnx", reason="needs the [train] extra")
+ort = pytest.importorskip("onnxruntime", reason="needs the [cpu] extra")
+
+from onnx import TensorProto, helper, numpy_helper  # noqa: E402
+
+from digitocr.train.cascade import (  # noqa: E402
+    build_cascade,
+    cascade_reference,
+    store_fp16,
+    threshold_for_share,
+)
+
+
+def _linear(path: Path, weights: np.ndarray, scale: float = 1.0) -> Path:
+    """softmax(scale * flatten(image) @ weights): an (N, 28, 28, 1) -> (N, 10) model."""
+    nodes = [
+        helper.make_node("Reshape", ["image", "shape"], ["flat"]),
+        helper.make_node("MatMul", ["flat", "w"], ["logits"]),
+        helper.make_node("Mul", ["logits", "scale"], ["scaled"]),
+        helper.make_node("Softmax", ["scaled"], ["probs"], axis=1),
+    ]
+    inits = [
+        numpy_helper.from_array(np.array([-1, 784], np.int64), "shape"),
+        numpy_helper.from_array(weights.astype(np.float32), "w"),
+        numpy_helper.from_array(np.array(scale, np.float32), "scale"),
+    ]
+    graph = helper.make_graph(
+        nodes,
+        "linear",
+        [helper.make_tensor_value_info("image", TensorProto.FLOAT, ["N", 28, 28, 1])],
+        [helper.make_tensor_value_info("probs", TensorProto.FLOAT, ["N", 10])],
+        initializer=inits,
+    )
+    model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17)])
+    model.ir_version = 8
+    onnx.save(model, str(path))
+    return path
+
+
+def _run(path: Path, x: np.ndarray) -> np.ndarray:
+    sess = ort.InferenceSession(str(path), providers=["CPUExecutionProvider"])
+    return np.asarray(sess.run(None, {sess.get_inputs()[0].name: x[..., None]})[0])
+
+
+def _members(tmp_path: Path, n: int = 3) -> list[Path]:
+    rng = np.random.default_rng(0)
+    return [_linear(tmp_path / f"m{i}.onnx", rng.normal(0, 1, (784, 10)), 0.05) for i in range(n)]
+
+
+def test_cascade_asks_the_others_only_about_unsure_crops(tmp_path: Path) -> None:
+    members = _members(tmp_path)
+    x = np.random.default_rng(1).random((200, 28, 28)).astype(np.float32)
+    probs = [_run(m, x) for m in members]
+    threshold = float(np.median(probs[0].max(axis=1)))  # half the crops are unsure
+    out = build_cascade(members, tmp_path / "c.onnx", threshold=threshold, fp16=False)
+    got = _run(out, x)
+    np.testing.assert_allclose(got, cascade_reference(probs, threshold), atol=1e-6)
+    sure = probs[0].max(axis=1) >= threshold
+    assert 80 < sure.sum() < 120
+    np.testing.assert_array_equal(got[sure], probs[0][sure])  # the first member alone
+    assert not np.allclose(got[~sure], probs[0][~sure])  # the mean of all three
+    np.testing.assert_allclose(got.sum(axis=1), 1.0, atol=1e-5)
+    assert _run(out, x[:0]).shape == (0, 10)  # an empty batch is fine
+    everyone = build_cascade(members, tmp_path / "all.onnx", threshold=1.0, fp16=False)
+    np.testing.assert_allclose(_run(everyone, x), np.mean(probs, axis=0), atol=1e-6)
+
+
+def test_float16_weights_halve_the_file_and_keep_the_answers(tmp_path: Path) -> None:
+    members = _members(tmp_path, 2)
+    x = np.random.default_rng(2).random((64, 28, 28)).astype(np.float32)
+    full = build_cascade(members, tmp_path / "f32.onnx", threshold=0.5, fp16=False)
+    half = build_cascade(members, tmp_path / "f16.onnx", threshold=0.5, fp16=True)
+    assert half.stat().st_size < 0.6 * full.stat().st_size
+    a, b = _run(full, x), _run(half, x)
+    assert np.abs(a - b).max() < 2e-3 and (a.argmax(1) == b.argmax(1)).mean() > 0.95
+    kinds = {i.data_type for i in onnx.load(str(half)).graph.initializer if len(i.dims) > 1}
+    assert kinds == {TensorProto.FLOAT16}
+    model = store_fp16(onnx.load(str(members[0])))  # also for a single model
+    assert any(n.op_type == "Cast" for n in model.graph.node)
+
+
+def test_threshold_sends_the_asked_share_to_the_others() -> None:
+    p = np.random.default_rng(3).dirichlet(np.ones(10) * 0.3, size=1000)
+    t = threshold_for_share(p, 0.05)
+    assert abs((p.max(axis=1) < t).mean() - 0.05) <= 0.002
+    assert threshold_for_share(p, 0.0) == 0.0
+
+
+def test_cascade_needs_two_members(tmp_path: Path) -> None:
+    from digitocr.errors import ModelError
+
+    with pytest.raises(ModelError, match="at least two"):
+        build_cascade(_members(tmp_path, 1), tmp_path / "c.onnx", threshold=0.9)
+
+
+def test_cascade_command_writes_a_checked_model_with_its_card(
+    tmp_path: Path, mnist_dir: Path
+) -> None:
+    """Two nearest-mean classifiers (each class's mean MNIST digit) as a cascade."""
+    from typer.testing import CliRunner
+
+    from digitocr import datasets
+    from digitocr.classify.card import load_card
+    from digitocr.cli import app
+    from digitocr.train.export import write_card
+    from digitocr.train.fit import prepare
+
+    train = datasets.load("train", str(mnist_dir))
+    x = prepare(train.images[-6000:]).astype(np.float32) / 255
+    y = train.labels[-6000:]
+    paths = []
+    for i, part in enumerate((slice(0, 3000), slice(3000, 6000))):
+        means = np.stack([x[part][y[part] == c].mean(axis=0).ravel() for c in range(10)], 1)
+        path = _linear(tmp_path / f"mean{i}.onnx", means, 0.2 + 0.1 * i)
+        write_card(path, architecture="nearest-mean", parameters=7840, training={}, metrics={})
+        paths.append(path)
+    out = tmp_path / "cascade.onnx"
+    args = ["cascade", *map(str, paths), "--out", str(out), "--data", str(mnist_dir)]
+    r = CliRunner().invoke(app, [*args, "--share", "0.3"])
+    assert r.exit_code == 0, r.output
+    metrics = json.loads(r.stdout[r.stdout.index("{") :])
+    card = load_card(out)  # hash and input spec match the file
+    assert card.architecture == "cascade(nearest-mean, nearest-mean)"
+    assert card.training["cascade"]["share"] == 0.3 and len(card.training["members"]) == 2
+    assert abs(metrics["val_share_to_others"] - 0.3) < 0.01
+    assert 0.6 < metrics["test_accuracy"] < 0.95  # a nearest-mean classifier's range
+    assert metrics["cascade_members_max_abs_diff"] < 1e-5  # the members' own answers
+    assert metrics["fp16_changed_labels"] <= 0.01 * card.training["n_val"]
+    assert (tmp_path / "cascade_confusion.png").stat().st_size > 1000
+    bad = CliRunner().invoke(app, ["cascade", str(paths[0]), "--out", str(out)])
+    assert bad.exit_code == 2 and "at least two" in bad.output
