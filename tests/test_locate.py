@@ -321,6 +321,24 @@ def test_a_piece_much_shorter_than_the_digits_is_not_split_off_as_one() -> None:
     assert len(split(blob, 105.0, score, width=55.0)) == 1
 
 
+@pytest.mark.parametrize("width", [160, 170])  # wider than most 3s, within the widest
+def test_a_sliver_of_a_wide_three_is_not_split_off_as_a_digit(width: int) -> None:
+    from digitocr.segment.blobs import components
+    from digitocr.segment.split import split
+
+    ink = np.zeros((120, 120), np.uint8)
+    cv2.putText(ink, "3", (5, 105), cv2.FONT_HERSHEY_SIMPLEX, 3.6, 255, 9)
+    ink = np.where(cv2.resize(ink, (width, 120)) > 127, 255, 0).astype(np.uint8)
+    (blob,) = components(ink)
+
+    def score(crops):  # any crop, the arms' ends at the left too, reads as a sure 3
+        out = np.full((len(crops), 10), 0.0001, np.float32)
+        out[:, 3] = 0.999
+        return out
+
+    assert len(split(blob, float(blob.h), score, width=60.0)) == 1
+
+
 def test_a_nines_loop_and_tail_are_not_two_digits() -> None:
     from digitocr.segment.blobs import components
     from digitocr.segment.split import split

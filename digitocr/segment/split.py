@@ -118,12 +118,15 @@ def split(b: Blob, H: float, score: Scorer | None, width: float) -> list[Blob]:
         # digits of the blob's full height side by side (a '1' touching a '7'): the pair.
         # Pieces of one digit (a 6's stem and loop, a 9's loop and tail) are not both
         # full height, and a 6's stem standing apart from its loop is not a straight '1'.
+        # Nor is a piece narrower than 98% of MNIST digits of its class (the left end of
+        # a wide 3's arms reads as a sure 3).
         full = {
             k: v
             for k, v in s_of.items()
             if k != whole_key
             and (p := pieces[k]) is not None
             and p.h >= 0.85 * b.h
+            and p.w >= _NARROW[label_of[k]] * p.h
             and (label_of[k] != 1 or _bend(p) < _BENT)
         }
         pair_path = _best_path(full, len(cuts), conf, whole_key, pieces)
