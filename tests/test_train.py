@@ -30,7 +30,7 @@ def test_small_training_run_exports_a_checked_model(tmp_path: Path, mnist_dir: P
             "--limit",
             "4000",
             "--epochs",
-            "2",
+            "3",
             "--val-size",
             "500",
             "--batch-size",
@@ -43,18 +43,28 @@ def test_small_training_run_exports_a_checked_model(tmp_path: Path, mnist_dir: P
             "0.1",
             "--schedule",
             "cosine",
+            "--renormalize",  # reshaped before normalising, a share binarised
+            "--binarize",
+            "0.5",
+            "--shear",
+            "0.2",
         ],
     )
     assert r.exit_code == 0, r.output
     metrics = json.loads(r.stdout[r.stdout.index("{") :])
     assert metrics["keras_onnx_max_abs_diff"] <= 1e-4
-    assert 0.3 < metrics["test_accuracy"] <= 1.0  # far above chance after ~200 steps
-    soup = metrics["weight_average"]  # both epochs averaged, kept only if validation says so
-    assert soup["epochs"] == [1, 2] and isinstance(soup["used"], bool)
+    # Far above chance after ~330 steps (after 220, batch norm's running statistics can
+    # still lag the weights and leave a model that reads everything as one digit).
+    assert 0.3 < metrics["test_accuracy"] <= 1.0
+    soup = metrics["weight_average"]  # the two best epochs, kept only if validation says so
+    assert len(soup["epochs"]) == 2 and set(soup["epochs"]) <= {1, 2, 3}
+    assert isinstance(soup["used"], bool)
     if soup["used"]:
         assert soup["val_loss"] < soup["single_val_loss"]
     card = load_card(out)  # the card matches the file it was written with
     assert card.architecture == "digitnet" and card.training["n_train"] == 3500
+    recipe = card.training["recipe"]
+    assert recipe["renormalize"] is True and recipe["binarize"] == 0.5
     for png in ("small_curves.png", "small_confusion.png", "small_mistakes.png"):
         assert (tmp_path / png).stat().st_size > 1000
     assert card.labels == [*"0123456789", "reject"]  # touching pairs as an 11th class

@@ -172,6 +172,15 @@ def _probs(path: Path, x: npt.NDArray[Any]) -> npt.NDArray[Any]:
     return np.concatenate([engine.run(x[i : i + 512]) for i in range(0, len(x), 512)])
 
 
+_MEMBER_METRICS = (
+    "val_accuracy",
+    "test_accuracy",
+    "epochs_run",
+    "train_seconds",
+    "crops_per_s_1thread_b64",
+)
+
+
 def _stored_members(paths: Sequence[Path], tmp: Path) -> list[Path]:
     """Each member with its weights stored as the cascade stores them (float16)."""
     import onnx
@@ -219,7 +228,7 @@ def make_cascade(opts: CascadeOptions) -> dict[str, Any]:
             "architecture": c.architecture,
             "parameters": c.parameters,
             "sha256": c.sha256,
-            "metrics": {k: c.metrics.get(k) for k in ("val_accuracy", "test_accuracy")},
+            "metrics": {k: c.metrics.get(k) for k in _MEMBER_METRICS},
             "recipe": c.training.get("recipe", {}),
         }
         for p, c in zip(paths, cards, strict=True)
