@@ -218,6 +218,15 @@ def train(
         float,
         typer.Option(min=0.0, max=1.0, help="Share of digits thresholded before normalising."),
     ] = 0.0,
+    lowres: Annotated[
+        float,
+        typer.Option(
+            min=0.0,
+            max=1.0,
+            help="Share of digits seen first as a coarse capture (7-14 px, 16 greys), with "
+            "--renormalize.",
+        ),
+    ] = 0.0,
     scan_augment: Annotated[
         float,
         typer.Option(help="Share of digits given scan effects (strokes, blur, noise, box lines)."),
@@ -286,6 +295,7 @@ def train(
             shear=shear,
             renormalize=renormalize,
             binarize=binarize,
+            lowres=lowres,
             scan_augment=scan_augment,
             elastic=elastic,
             average=average,

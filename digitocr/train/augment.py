@@ -40,6 +40,7 @@ class Augment:
     renormalize: bool = False  # shape changes before normalising (see the module doc)
     shear: float = 0.0  # slant: x shifted by up to `shear` times the height from the middle
     binarize: float = 0.0  # probability of thresholding the ink as the pipeline's masks are
+    lowres: float = 0.0  # probability of a coarse capture: the digit seen at 7-14 px, 16 greys
 
 
 def _elastic(
@@ -173,9 +174,29 @@ def _grid(size: int) -> tuple[npt.NDArray[Any], npt.NDArray[Any]]:
     return u, v
 
 
+def _coarse(img: npt.NDArray[Any], rng: np.random.Generator) -> npt.NDArray[Any]:
+    """The digit as a coarse capture shows it (a fax, a thumbnail, an 8x8 optical digit
+    enlarged): averaged down to 7-14 px a side in 16 grey levels, blown up again by
+    nearest, linear or cubic interpolation, so its strokes come back blocky or smeared."""
+    k = int(rng.integers(7, 15))
+    ys, xs = np.nonzero(img > 30)
+    if len(ys) == 0:
+        return img
+    crop = img[ys.min() : ys.max() + 1, xs.min() : xs.max() + 1].astype(np.float32)
+    small = cv2.resize(crop, (k, k), interpolation=cv2.INTER_AREA)
+    small = np.round(small / 255 * 15) / 15 * 255
+    interp = (cv2.INTER_NEAREST, cv2.INTER_LINEAR, cv2.INTER_CUBIC)[int(rng.integers(3))]
+    big = np.clip(cv2.resize(small, (20, 20), interpolation=interp), 0, 255)
+    out = np.zeros((28, 28), np.float32)
+    out[4:24, 4:24] = big
+    return out.astype(np.uint8)
+
+
 def _renormalized(
     img: npt.NDArray[Any], aug: Augment, rng: np.random.Generator
 ) -> npt.NDArray[Any]:
+    if aug.lowres and rng.random() < aug.lowres:
+        img = _coarse(img, rng)
     big = _reshape(img, aug, rng)
     if aug.scan and rng.random() < aug.scan:
         big = _scan_marks(big, rng)

@@ -36,6 +36,7 @@ class TrainOptions:
     shear: float = 0.0  # slant, with `renormalize`
     renormalize: bool = False  # reshape the digit, then normalise it as the pipeline does
     binarize: float = 0.0  # share of digits thresholded before normalising (`renormalize`)
+    lowres: float = 0.0  # share of digits seen as a coarse capture first (`renormalize`)
     scan_augment: float = 0.4
     elastic: float = 0.0  # share of digits given an elastic distortion
     reject: float = 0.0  # share of each batch that is not one digit (an 11th, reject class)
@@ -133,6 +134,7 @@ def train(opts: TrainOptions) -> TrainResult:
             renormalize=opts.renormalize,
             shear=opts.shear,
             binarize=opts.binarize,
+            lowres=opts.lowres,
         )
         if opts.augment
         else Augment(0, 0, 0, 0)
