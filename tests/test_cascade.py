@@ -139,3 +139,8 @@ def test_cascade_command_writes_a_checked_model_with_its_card(
     assert (tmp_path / "cascade_confusion.png").stat().st_size > 1000
     bad = CliRunner().invoke(app, ["cascade", str(paths[0]), "--out", str(out)])
     assert bad.exit_code == 2 and "at least two" in bad.output
+    # A member that trained on part of the validation split cannot be judged on it.
+    recipe = {"recipe": {"limit": 4000, "val_size": 500}}
+    write_card(paths[1], architecture="nearest-mean", parameters=7840, training=recipe, metrics={})
+    bad = CliRunner().invoke(app, args)
+    assert bad.exit_code == 2 and "trained on some of them" in bad.output

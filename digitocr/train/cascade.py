@@ -215,6 +215,13 @@ def make_cascade(opts: CascadeOptions) -> dict[str, Any]:
     for p, c in zip(paths, cards, strict=True):
         if c.labels != [str(i) for i in range(10)] or c.input.shape[1:] != [28, 28, 1]:
             raise ModelError(f"{p}: cascade members take (N, 28, 28, 1) and give 10 digits")
+        recipe = c.training.get("recipe", {})
+        if recipe and (recipe.get("limit") or recipe.get("val_size", 0) < opts.val_size):
+            # The threshold and the validation figures need digits no member trained on.
+            raise ModelError(
+                f"{p} held out fewer than the {opts.val_size} validation digits "
+                "(--limit or a smaller --val-size): it trained on some of them"
+            )
     train = datasets.load("train", opts.data)
     val_idx, _ = split_indices(len(train.labels), opts.val_size)
     x_val = prepare(train.images[val_idx]).astype(np.float32) / 255.0
