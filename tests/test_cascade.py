@@ -124,7 +124,9 @@ def test_cascade_command_writes_a_checked_model_with_its_card(
         path = _linear(tmp_path / f"mean{i}.onnx", means, 0.2 + 0.1 * i)
         write_card(path, architecture="nearest-mean", parameters=7840, training={}, metrics={})
         paths.append(path)
+    (tmp_path / "mean1_curves.png").write_bytes(b"member 2's curves")
     out = tmp_path / "cascade.onnx"
+    (tmp_path / "cascade_curves.png").write_bytes(b"a single model's curves, now stale")
     args = ["cascade", *map(str, paths), "--out", str(out), "--data", str(mnist_dir)]
     r = CliRunner().invoke(app, [*args, "--share", "0.3"])
     assert r.exit_code == 0, r.output
@@ -137,6 +139,10 @@ def test_cascade_command_writes_a_checked_model_with_its_card(
     assert metrics["cascade_members_max_abs_diff"] < 1e-5  # the members' own answers
     assert metrics["fp16_changed_labels"] <= 0.01 * card.training["n_val"]
     assert (tmp_path / "cascade_confusion.png").stat().st_size > 1000
+    # Each member's curves travel with it; a curves plot of the file replaced is gone.
+    assert [m["curves"] for m in card.training["members"]] == [None, "cascade_curves_2.png"]
+    assert (tmp_path / "cascade_curves_2.png").read_bytes() == b"member 2's curves"
+    assert not (tmp_path / "cascade_curves.png").exists()
     bad = CliRunner().invoke(app, ["cascade", str(paths[0]), "--out", str(out)])
     assert bad.exit_code == 2 and "at least two" in bad.output
     # A member that trained on part of the validation split cannot be judged on it.

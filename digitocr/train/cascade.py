@@ -198,6 +198,26 @@ def _stored_members(paths: Sequence[Path], tmp: Path) -> list[Path]:
     return out
 
 
+def _copy_member_curves(paths: Sequence[Path], out: Path) -> list[str | None]:
+    """Each member's training curves beside the cascade (`<out>_curves_<i>.png`).
+
+    A cascade is not trained, so a `<out>_curves.png` left there by the single model
+    it replaces would describe another model: it is removed.
+    """
+    import shutil
+
+    out.with_name(out.stem + "_curves.png").unlink(missing_ok=True)
+    names: list[str | None] = []
+    for i, p in enumerate(paths, 1):
+        src = p.with_name(p.stem + "_curves.png")
+        dst = out.with_name(f"{out.stem}_curves_{i}.png")
+        dst.unlink(missing_ok=True)
+        if src.is_file():
+            shutil.copyfile(src, dst)
+        names.append(dst.name if src.is_file() else None)
+    return names
+
+
 def make_cascade(opts: CascadeOptions) -> dict[str, Any]:
     """Build, check and evaluate a cascade; writes it with its card and plots."""
     from .. import datasets
@@ -229,6 +249,7 @@ def make_cascade(opts: CascadeOptions) -> dict[str, Any]:
     val_probs = [_probs(p, x_val) for p in paths]
     threshold = threshold_for_share(val_probs[0], opts.share)
     out = build_cascade(paths, Path(opts.out), threshold=threshold, fp16=opts.fp16)
+    curves = _copy_member_curves(paths, out)
     members = [
         {
             "file": p.name,
@@ -237,8 +258,9 @@ def make_cascade(opts: CascadeOptions) -> dict[str, Any]:
             "sha256": c.sha256,
             "metrics": {k: c.metrics.get(k) for k in _MEMBER_METRICS},
             "recipe": c.training.get("recipe", {}),
+            "curves": curve,
         }
-        for p, c in zip(paths, cards, strict=True)
+        for p, c, curve in zip(paths, cards, curves, strict=True)
     ]
     training = {
         "data": cards[0].training.get("data"),
