@@ -121,10 +121,11 @@ def test_cascade_command_writes_a_checked_model_with_its_card(
     paths = []
     for i, part in enumerate((slice(0, 3000), slice(3000, 6000))):
         means = np.stack([x[part][y[part] == c].mean(axis=0).ravel() for c in range(10)], 1)
-        path = _linear(tmp_path / f"mean{i}.onnx", means, 0.2 + 0.1 * i)
+        (tmp_path / f"run{i}").mkdir()  # members trained apart share one file name
+        path = _linear(tmp_path / f"run{i}" / "digits.onnx", means, 0.2 + 0.1 * i)
         write_card(path, architecture="nearest-mean", parameters=7840, training={}, metrics={})
         paths.append(path)
-    (tmp_path / "mean1_curves.png").write_bytes(b"member 2's curves")
+    (tmp_path / "run1" / "digits_curves.png").write_bytes(b"member 2's curves")
     out = tmp_path / "cascade.onnx"
     (tmp_path / "cascade_curves.png").write_bytes(b"a single model's curves, now stale")
     args = ["cascade", *map(str, paths), "--out", str(out), "--data", str(mnist_dir)]

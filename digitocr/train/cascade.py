@@ -188,8 +188,8 @@ def _stored_members(paths: Sequence[Path], tmp: Path) -> list[Path]:
     from ..classify.card import file_sha256
 
     out = []
-    for p in paths:
-        q = tmp / p.name
+    for i, p in enumerate(paths):
+        q = tmp / f"{i}-{p.name}"  # members are often all called digits.onnx
         onnx.save(store_fp16(onnx.load(str(p))), str(q))
         card = json.loads(p.with_suffix(".json").read_text(encoding="utf-8"))
         card["sha256"] = file_sha256(q)
@@ -289,6 +289,8 @@ def make_cascade(opts: CascadeOptions) -> dict[str, Any]:
             same = [_probs(p, x_val) for p in _stored_members(paths, Path(tmp))]
     diff = float(np.abs(got - cascade_reference(same, threshold)).max())
     if diff > 1e-5:
+        for path in (out, out.with_suffix(".json")):
+            path.unlink(missing_ok=True)
         raise ModelError(f"the cascade differs from its members by {diff:.2e}")
     full = cascade_reference(val_probs, threshold)
     metrics.update(
