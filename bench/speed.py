@@ -1,0 +1,52 @@
+"""Classifier speed: crops/s in one process, one ONNX Runtime thread, batch 64.
+
+    python bench/speed.py models/digits.onnx [runs/a/digits.onnx ...] [--seconds 4 --repeat 3]
+
+Each model (with its card beside it) reads batches of 64 normalised MNIST test digits for
+`--seconds`, `--repeat` times; prints the crops/s of each run (they wander from run to run
+on a shared machine, so several are printed, not one).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import time
+from pathlib import Path
+
+import numpy as np
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def main() -> None:
+    from digitocr import datasets
+    from digitocr.classify.engine import OnnxEngine
+    from digitocr.train.fit import prepare
+
+    ap = argparse.ArgumentParser(description=__doc__)
+    ap.add_argument("models", nargs="+", type=Path)
+    ap.add_argument("--seconds", type=float, default=4.0)
+    ap.add_argument("--repeat", type=int, default=3)
+    ap.add_argument("--batch", type=int, default=64)
+    ap.add_argument(
+        "--data",
+        default=os.environ.get("DIGITOCR_DATA", str(ROOT.parent / "shared/datasets/mnist")),
+    )
+    a = ap.parse_args()
+    x = prepare(datasets.load("test", a.data).images[:4096]).astype(np.float32) / 255.0
+    for path in a.models:
+        engine = OnnxEngine(path, device="cpu", threads=1)
+        rates = []
+        for _ in range(a.repeat):
+            n, t0 = 0, time.perf_counter()
+            while time.perf_counter() - t0 < a.seconds:
+                for i in range(0, len(x), a.batch):
+                    engine.run(x[i : i + a.batch])
+                    n += len(x[i : i + a.batch])
+            rates.append(n / (time.perf_counter() - t0))
+        print(f"{path}: " + " / ".join(f"{r:,.0f}" for r in rates) + " crops/s")
+
+
+if __name__ == "__main__":
+    main()
