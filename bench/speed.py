@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import argparse
 import os
-import time
 from pathlib import Path
 
 import numpy as np
@@ -22,6 +21,7 @@ ROOT = Path(__file__).resolve().parent.parent
 def main() -> None:
     from digitocr import datasets
     from digitocr.classify.engine import OnnxEngine
+    from digitocr.train.evaluate import crops_per_second
     from digitocr.train.fit import prepare
 
     ap = argparse.ArgumentParser(description=__doc__)
@@ -37,14 +37,7 @@ def main() -> None:
     x = prepare(datasets.load("test", a.data).images[:4096]).astype(np.float32) / 255.0
     for path in a.models:
         engine = OnnxEngine(path, device="cpu", threads=1)
-        rates = []
-        for _ in range(a.repeat):
-            n, t0 = 0, time.perf_counter()
-            while time.perf_counter() - t0 < a.seconds:
-                for i in range(0, len(x), a.batch):
-                    engine.run(x[i : i + a.batch])
-                    n += len(x[i : i + a.batch])
-            rates.append(n / (time.perf_counter() - t0))
+        rates = [crops_per_second(engine, x, a.seconds, a.batch) for _ in range(a.repeat)]
         print(f"{path}: " + " / ".join(f"{r:,.0f}" for r in rates) + " crops/s")
 
 

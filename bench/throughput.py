@@ -5,7 +5,7 @@
 - pages/s for 300-dpi PNG cheques and for PDFs (poppler and pdfium), 1 and 2 workers;
 - the pipeline's time over the time to just decode the same files (the floor);
 - the classifier alone: crops/s at batch 64 on one thread (on the pages' own crops, and
-  on noise: a cascade's worst case), and its share of a page;
+  on noise), and its share of a page;
 - with --memory: peak resident memory for 100 and for 1,000 pages.
 """
 
@@ -61,24 +61,12 @@ def decode_floor(files: list[Path], dpi: int) -> float:
     return time.perf_counter() - t0
 
 
-def _crops_per_s(engine, x, seconds: float = 2.0) -> float:  # type: ignore[no-untyped-def]
-    """crops/s over `x` in batches of 64 on the engine as it is (one thread)."""
-    for i in range(0, min(len(x), 320), 64):
-        engine.run(x[i : i + 64])
-    n, t0 = 0, time.perf_counter()
-    while time.perf_counter() - t0 < seconds:
-        for i in range(0, len(x), 64):
-            engine.run(x[i : i + 64])
-            n += len(x[i : i + 64])
-    return n / (time.perf_counter() - t0)
-
-
 def classifier_share(files: list[Path]) -> dict[str, float]:
     """crops/s (batch 64, one thread) and the classifier's share of a page's time.
 
     Measured on the crops these pages give (a cascade's later members read only the
     crops its first is unsure of, so its speed depends on the crops), and on random
-    noise, which every member reads: a cascade's worst case.
+    noise for comparison with earlier runs.
     """
     import numpy as np
 
@@ -87,6 +75,7 @@ def classifier_share(files: list[Path]) -> dict[str, float]:
     from digitocr.options import RunOptions
     from digitocr.pipeline import read_page
     from digitocr.templates.schema import load_template
+    from digitocr.train.evaluate import crops_per_second
 
     pred = make_predictor(RunOptions())
     spent = [0.0]
@@ -114,8 +103,8 @@ def classifier_share(files: list[Path]) -> dict[str, float]:
     crops = np.concatenate(seen)
     noise = np.random.default_rng(0).random((64, *crops.shape[1:])).astype(np.float32)
     return {
-        "classifier_crops_per_s_1thread_b64_page_crops": _crops_per_s(pred.engine, crops),
-        "classifier_crops_per_s_1thread_b64_noise": _crops_per_s(pred.engine, noise),
+        "classifier_crops_per_s_1thread_b64_page_crops": crops_per_second(pred.engine, crops),
+        "classifier_crops_per_s_1thread_b64_noise": crops_per_second(pred.engine, noise),
         "classifier_page_crops_measured": float(len(crops)),
         "classifier_share_of_page_time": share,
     }
