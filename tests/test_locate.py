@@ -648,3 +648,90 @@ def test_a_blob_too_wide_for_one_digit_splits_into_fairly_sure_pieces() -> None:
 
     pieces = split(blob, float(blob.h), score, width=40.0)
     assert len(pieces) == 2 and pieces[0].box[2] < 60 < pieces[1].box[2]
+
+
+def test_a_vertical_ruling_across_the_field_touching_a_digit_is_not_read(predictor) -> None:
+    ink = np.zeros((130, 360), np.uint8)
+    cv2.putText(ink, "268", (20, 105), cv2.FONT_HERSHEY_SIMPLEX, 3.0, 255, 8)
+    w = cv2.getTextSize("268", cv2.FONT_HERSHEY_SIMPLEX, 3.0, 8)[0][0]
+    cv2.line(ink, (23 + w, 0), (23 + w, 129), 255, 3)  # a page's line the 8 runs into
+    inner = (10, 12, 300, 118)  # the located box, the crop's margins around it
+    field = FieldCrop("f", "amount", 255 - ink, ink, (0, 0, 360, 130), inner=inner)
+    digits = [p for p in segment_field(field, predictor) if not p.separator]
+    assert _labels(digits, predictor) == [2, 6, 8]
+    assert digits[-1].box[3] - digits[-1].box[1] < 100, "the 8 without the line"
+    # Cut out tight (no box inside the crop), a stroke spanning it is not a ruling.
+    tight = [p for p in segment_field(_field(ink, "amount"), predictor) if not p.separator]
+    assert len(tight) == 4
+
+
+def test_a_digits_stem_reaching_the_field_top_is_not_a_ruling(predictor) -> None:
+    ink = np.zeros((130, 360), np.uint8)
+    cv2.putText(ink, "26", (20, 105), cv2.FONT_HERSHEY_SIMPLEX, 3.0, 255, 8)
+    cv2.line(ink, (200, 8), (200, 105), 255, 8)  # a tall 1: three quarters of the field
+    digits = [p for p in segment_field(_field(ink, "amount"), predictor) if not p.separator]
+    assert _labels(digits, predictor) == [2, 6, 1]
+
+
+def test_a_bar_drawn_apart_beside_its_stem_joins_it_when_the_classifier_is_surer() -> None:
+    ink = np.zeros((130, 300), np.uint8)
+    cv2.line(ink, (44, 50), (38, 82), 255, 8)  # a 5's stem
+    cv2.ellipse(ink, (52, 96), (18, 17), 0, -120, 150, 255, 8)  # and bowl
+    cv2.line(ink, (60, 50), (100, 48), 255, 8)  # its bar, apart to the right
+    cv2.line(ink, (150, 50), (150, 112), 255, 8)  # and a 1
+    cv2.line(ink, (200, 50), (200, 112), 255, 8)  # and another
+
+    def score(crops):  # ink across the crop's top right: a sure 5; without: an unsure 1
+        out = []
+        for c in crops:
+            p = np.full(10, 0.001, np.float32)
+            if (c[4:9, 16:24] > 0.3).sum() >= 8:
+                p[5] = 0.99
+            else:
+                p[1] = 0.6
+            out.append(p)
+        return np.array(out)
+
+    pieces = [p for p in segment_field(_field(ink, "amount"), score) if not p.separator]
+    assert [int(np.argmax(p)) for p in score([c.image for c in pieces])] == [5, 1, 1]
+    assert pieces[0].box[2] >= 100, "the bar is part of the 5"
+
+
+def test_a_thick_remnant_on_the_box_side_apart_from_the_digits_is_not_a_one(predictor) -> None:
+    ink = np.zeros((180, 700), np.uint8)
+    cv2.putText(ink, "695", (30, 140), cv2.FONT_HERSHEY_SIMPLEX, 3.4, 255, 8)
+    cv2.line(ink, (668, 30), (662, 120), 255, 12)  # what line removal left of the side
+    field = FieldCrop("f", "amount", 255 - ink, ink, (0, 0, 700, 180), frame=(20, 20, 665, 160))
+    digits = [p for p in segment_field(field, predictor) if not p.separator]
+    assert _labels(digits, predictor) == [6, 9, 5]
+
+
+def test_a_one_written_at_the_end_of_the_box_is_read() -> None:
+    ink = np.zeros((180, 700), np.uint8)
+    cv2.putText(ink, "695", (30, 140), cv2.FONT_HERSHEY_SIMPLEX, 3.4, 255, 8)
+    cv2.line(ink, (300, 60), (296, 140), 255, 10)  # a 1 close after them, near no side
+    field = FieldCrop("f", "amount", 255 - ink, ink, (0, 0, 700, 180), frame=(20, 20, 665, 160))
+    assert len([p for p in segment_field(field, None) if not p.separator]) == 4
+
+
+def test_a_twos_long_foot_curling_up_is_not_a_second_two() -> None:
+    from digitocr.segment.blobs import components
+    from digitocr.segment.split import split
+
+    ink = np.zeros((120, 260), np.uint8)
+    cv2.ellipse(ink, (50, 40), (30, 26), 0, 180, 360, 255, 9)  # the head
+    cv2.line(ink, (80, 40), (24, 100), 255, 9)  # the diagonal
+    cv2.line(ink, (24, 100), (150, 100), 255, 9)  # a long foot
+    cv2.ellipse(ink, (170, 80), (24, 22), 0, 0, 150, 255, 9)  # curling up at its end
+    cv2.line(ink, (194, 80), (200, 40), 255, 9)
+    (blob,) = [b for b in components(ink) if b.w > 20]
+
+    def score(crops):  # whatever the piece, a sure 2
+        out = []
+        for _ in crops:
+            p = np.full(10, 0.0001, np.float32)
+            p[2] = 0.999
+            out.append(p)
+        return np.array(out)
+
+    assert len(split(blob, float(blob.h), score, width=60.0)) == 1, "a 2, not '22'"

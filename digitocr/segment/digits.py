@@ -117,6 +117,11 @@ def segment_field(
         return []
     blobs = components(ink)
     H = _digit_height(blobs, ink.shape[0])
+    cleared = _without_long_verticals(ink, H, field.inner)
+    if cleared is not ink:
+        ink = cleared
+        blobs = components(ink)
+        H = _digit_height(blobs, ink.shape[0])
     # Specks and leftover ruling fragments.
     blobs = [
         b
@@ -135,6 +140,22 @@ def segment_field(
             b
             for b in blobs
             if not (b.w < 0.08 * H and min(abs(b.cx - x) for x in sides) < 0.06 * H)
+        ]
+    if field.frame is not None and not field.cells:
+        # A wider remnant standing on the box's side, well apart from the handwriting
+        # (a side drawn thick or slanted): not a '1' written at the very end.
+        blobs = [
+            b
+            for b in blobs
+            if not (
+                b.w < 0.25 * H
+                and any(b.box[0] - 0.05 * H <= x <= b.box[2] + 0.05 * H for x in field.frame[::2])
+                and all(
+                    max(o.box[0] - b.box[2], b.box[0] - o.box[2]) > 1.5 * H
+                    for o in blobs
+                    if o is not b and o.h >= 0.45 * H
+                )
+            )
         ]
     if field.frame is not None:
         # What is left of a printed box's left side when it was drawn broken: thin, and
@@ -183,6 +204,39 @@ def segment_field(
         img = np.zeros((28, 28), np.float32) if sep else normalize_digit(_reopen(b, field, H))
         out.append(DigitCrop(image=img, box=b.box, separator=sep))
     return out
+
+
+def _without_long_verticals(ink: npt.NDArray[Any], H: float, inner: Box | None) -> npt.NDArray[Any]:
+    """`ink` without thin vertical rulings crossing the whole field crop and reaching past
+    its located box above and below (a page's or a table's line that a digit written
+    past its box runs into); `ink` itself when none. Without a box inside the crop (an
+    amount cut out tight) nothing is: a 1 or a 4's stem spans such a crop too."""
+    h = ink.shape[0]
+    if inner is None or inner[1] < 2 or inner[3] > h - 2:
+        return ink
+    length = round(max(1.6 * H, 0.9 * h))
+    if length < 8 or h <= length:
+        return ink
+    lines = cv2.morphologyEx(ink, cv2.MORPH_OPEN, np.ones((length, 1), np.uint8))
+    if not lines.any():
+        return ink
+    n, lab, stats, _ = cv2.connectedComponentsWithStats(lines, connectivity=8)
+    thin = np.zeros_like(ink)
+    for k in range(1, n):
+        y0 = stats[k, cv2.CC_STAT_TOP]
+        y1 = y0 + stats[k, cv2.CC_STAT_HEIGHT]
+        if (
+            stats[k, cv2.CC_STAT_WIDTH] <= max(2, 0.15 * H)
+            and stats[k, cv2.CC_STAT_HEIGHT] >= 0.97 * h
+            and y0 < inner[1]
+            and y1 > inner[3]
+        ):
+            thin[lab == k] = 255
+    if not thin.any():
+        return ink
+    # Its anti-aliased edges too, a pixel either side.
+    thin = cv2.dilate(thin, np.ones((1, 3), np.uint8))
+    return cv2.bitwise_and(ink, cv2.bitwise_not(thin))
 
 
 def _without_line_above(b: Blob, top: float, H: float, letters: Sequence[Blob]) -> list[Blob]:
@@ -368,5 +422,49 @@ def _merge_and_label(
                         continue
             out.append((b, sep))
         labelled = out
+        labelled = _rejoin_small_strokes(labelled, band, H, score)
     # Handwritten digits of one field are of a size: much smaller pieces are print or noise.
     return [(b, sep) for b, sep in labelled if sep or b.h >= 0.45 * H]
+
+
+def _rejoin_small_strokes(
+    labelled: list[tuple[Blob, str]], band: tuple[float, float], H: float, score: Scorer
+) -> list[tuple[Blob, str]]:
+    """A small stroke in the upper half of the line beside a digit, not over it (a 5's
+    bar drawn apart to the right of its stem, a 7's bar): joined to the neighbour when the
+    classifier is surer of the two together than of the neighbour alone."""
+    top, bottom = band
+    small = [
+        k
+        for k, (b, sep) in enumerate(labelled)
+        if not sep
+        and b.h < 0.45 * H
+        and b.box[3] < top + 0.55 * (bottom - top)
+        and b.box[1] >= top - 0.15 * H  # at the digits' top, not above it (print)
+        and (b.crop() > 0).sum() >= 0.01 * H * H
+    ]
+    if not small:
+        return labelled
+    out = list(labelled)
+    gone: set[int] = set()
+    for k in small:
+        b = out[k][0]
+        best: tuple[float, int, Blob] | None = None
+        for n in (k - 1, k + 1):
+            if not 0 <= n < len(out) or n in gone or n in small or out[n][1]:
+                continue
+            a = out[n][0]
+            gap = max(b.box[0] - a.box[2], a.box[0] - b.box[2])
+            u = union(a, b)
+            if gap > 0.15 * H or u.w > 1.2 * H or a.h < 0.6 * H:
+                continue
+            pa, pu = (
+                float(p.max())
+                for p in score([normalize_digit(a.crop()), normalize_digit(u.crop())])
+            )
+            if pu >= 0.9 and pu > pa + 0.2 and (best is None or pu > best[0]):
+                best = (pu, n, u)
+        if best is not None:
+            out[best[1]] = (best[2], "")
+            gone.add(k)
+    return [t for k, t in enumerate(out) if k not in gone]

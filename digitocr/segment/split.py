@@ -98,6 +98,8 @@ def split(b: Blob, H: float, score: Scorer | None, width: float) -> list[Blob]:
     label_of = {k: int(np.argmax(pr)) for (k, _), pr in zip(valid, probs, strict=True)}
     whole_key = (0, len(cuts) - 1)
     wide = False
+    raw_whole = s_of.get(whole_key, 0.0)
+    sure_whole = raw_whole >= 0.99
     if whole_key in s_of:
         # Wider than MNIST's widest of the class it reads as (99th percentile of width /
         # height): likely two digits. A flat 0 or 2 stays whole. Two full-height strokes
@@ -119,7 +121,8 @@ def split(b: Blob, H: float, score: Scorer | None, width: float) -> list[Blob]:
         # Pieces of one digit (a 6's stem and loop, a 9's loop and tail) are not both
         # full height, and a 6's stem standing apart from its loop is not a straight '1'.
         # Nor is a piece narrower than 98% of MNIST digits of its class (the left end of
-        # a wide 3's arms reads as a sure 3).
+        # a wide 3's arms reads as a sure 3). The '1' must be as straight as 95% of
+        # MNIST's: a 6's stem standing apart from its loop is an arc.
         full = {
             k: v
             for k, v in s_of.items()
@@ -127,11 +130,25 @@ def split(b: Blob, H: float, score: Scorer | None, width: float) -> list[Blob]:
             and (p := pieces[k]) is not None
             and p.h >= 0.85 * b.h
             and p.w >= _NARROW[label_of[k]] * p.h
-            and (label_of[k] != 1 or _bend(p) < _BENT)
+            and (label_of[k] != 1 or _bend(p) < _STRAIGHT)
         }
         pair_path = _best_path(full, len(cuts), conf, whole_key, pieces)
         if len(pair_path) == 2 and np.prod([full[k] for k in pair_path]) >= 0.99 * whole:
             path = pair_path
+    if (
+        sure_whole
+        and len(path) == 2
+        and all(label_of[k] == label_of[whole_key] for k in path)
+        and any(
+            (p := pieces[k]) is None or (p.h < 0.85 * b.h and p.box[1] - b.box[1] >= 0.15 * b.h)
+            for k in path
+        )
+    ):
+        # A wide digit the classifier is sure of, cut into two pieces that both read as
+        # it, one well short of its height and starting well below its top (a 2's long
+        # foot curling up, read as a second 2): one digit. Touching digits of unequal
+        # heights (a '26', or a second 4 written smaller in a '44') stay split.
+        return [b]
     if len(path) <= 1:
         return [b]
     return [p for k in path if (p := pieces[k]) is not None]
@@ -191,6 +208,8 @@ def _two_strokes(b: Blob, proj: npt.NDArray[Any]) -> bool:
 # How far a stroke's centre line strays from a straight line, per row of its height:
 # above this it is an arc (95% of MNIST 1s are under 0.041; 90% of half 0s over 0.052).
 _BENT = 0.05
+# A '1' split off a wide digit the classifier reads whole must be straighter still.
+_STRAIGHT = 0.041
 
 
 def _bend(p: Blob) -> float:
