@@ -19,6 +19,7 @@ class Item:
     label: str  # '0'-'9', or the separator character
     confidence: float
     separator: bool
+    second: tuple[str, float] | None = None  # the classifier's runner-up and its probability
 
 
 _AMOUNT = re.compile(r"^(0|[1-9]\d{0,11})(\.\d{2})?$")
@@ -81,10 +82,15 @@ def _date(items: Sequence[Item]) -> str | None:
         return None
     digits = "".join(i.label for i in seq if not i.separator)
     if len(digits) == 8 and not any(i.separator and i.label == "/" for i in seq):
-        # Written without slashes (comb cells, DDMMYYYY): read as it stands.
+        # Written without slashes (comb cells, DDMMYYYY): read as it stands, or else with
+        # the runner-up of one or two unsure digits where that makes a date (a day '77'
+        # whose first digit was a 1 read as 7 at 0.72).
         cand = f"{digits[:2]}/{digits[2:4]}/{digits[4:]}"
         if _plausible_date(cand):
             return cand
+        fixed = _with_runner_ups([i for i in seq if not i.separator])
+        if fixed is not None:
+            return fixed
     flex = [
         k
         for k, i in enumerate(seq)
@@ -94,6 +100,8 @@ def _date(items: Sequence[Item]) -> str | None:
     if len(digits) == 8 and _plausible_date(f"{digits[:2]}/{digits[2:4]}/{digits[4:]}"):
         # DDMMYYYY whatever the separators: comb cells with a printed slash read or missed.
         best = ((0, 1), f"{digits[:2]}/{digits[2:4]}/{digits[4:]}")
+    elif len(digits) == 8 and (fixed := _with_runner_ups([i for i in seq if not i.separator])):
+        best = ((0, 1), fixed)  # as likely as taking a digit for a slash, and kept first
     for mask in range(1 << min(len(flex), 10)):
         trial = list(seq)
         changes = 0
@@ -122,6 +130,29 @@ def _date(items: Sequence[Item]) -> str | None:
             return cand
     groups = _groups(seq)
     return "/".join(groups) if len(groups) == 3 else digits
+
+
+def _with_runner_ups(digits: Sequence[Item], unsure: float = 0.9) -> str | None:
+    """The likeliest DD/MM/YYYY date from 8 digits when up to two of those read under
+    `unsure` take their runner-up instead; None when none makes a date."""
+    weak = [k for k, d in enumerate(digits) if d.confidence < unsure and d.second is not None]
+    best: tuple[float, str] | None = None
+    for r in (1, 2):
+        for ks in itertools.combinations(weak, r):
+            labels = [d.label for d in digits]
+            p = 1.0
+            for k in ks:
+                second = digits[k].second
+                assert second is not None
+                labels[k] = second[0]
+                p *= second[1] / max(digits[k].confidence, 1e-6)
+            cand = "".join(labels)
+            cand = f"{cand[:2]}/{cand[2:4]}/{cand[4:]}"
+            if _plausible_date(cand) and (best is None or p > best[0]):
+                best = (p, cand)
+        if best is not None:
+            return best[1]  # one change before two
+    return None
 
 
 def _plausible_date(value: str) -> bool:

@@ -159,13 +159,33 @@ def _reading(
         bw, bh = piece.box[2] - piece.box[0], piece.box[3] - piece.box[1]
         if bw > 1.3 * bh:
             conf *= 0.5  # one handwritten digit is rarely this wide: likely merged digits
-        items.append(Item(label, conf, False))
+        order = np.argsort(pred.probs)[::-1]
+        second = (predictor.labels[int(order[1])], float(pred.probs[order[1]]))
+        items.append(Item(label, conf, False, second if len(order) > 1 else None))
         digits.append(DigitResult(label, conf, box))
     value = build_value(spec, items)
+    digits = _as_read(value, items, digits)
     confidence = float(np.prod([d.confidence for d in digits])) if digits else 0.0
     if value is not None and sum(c.isdigit() for c in value) != len(digits):
         confidence *= 0.8  # the value reinterprets a piece (a '1' read as a slash, or back)
     return value, confidence, digits, items
+
+
+def _as_read(value: str | None, items: list[Item], digits: list[DigitResult]) -> list[DigitResult]:
+    """The digits as the value reads them: a digit the value took the classifier's
+    runner-up for (a date made plausible) reports that label and its probability."""
+    if value is None:
+        return digits
+    read = [c for c in value if c.isdigit()]
+    pieces = [i for i in items if not i.separator]
+    if len(read) != len(digits) or len(pieces) != len(digits):
+        return digits
+    out = []
+    for c, d, it in zip(read, digits, pieces, strict=True):
+        if c != d.label and it.second is not None and it.second[0] == c:
+            d = DigitResult(c, it.second[1], d.box)
+        out.append(d)
+    return out
 
 
 def _cells_fit(spec: FieldSpec, cells: int) -> float:

@@ -110,3 +110,34 @@ def test_digits_length_and_empty() -> None:
 def test_missing_digits(kind: str, length, read: str, missing: int) -> None:
     s, its = spec(kind, length), items(read)
     assert missing_digits(s, its, build_value(s, its)) == missing
+
+
+def test_an_impossible_comb_date_takes_the_runner_up_of_an_unsure_digit() -> None:
+    read = items("77032024")
+    read[0] = Item("7", 0.72, False, ("1", 0.25))  # a 1 read as 7: day 77
+    assert build_value(spec("date"), read) == "17/03/2024"
+
+
+def test_a_sure_digit_keeps_its_label_even_when_the_date_is_impossible() -> None:
+    read = items("77032024")
+    read[0] = Item("7", 0.98, False, ("1", 0.01))
+    assert build_value(spec("date"), read) != "17/03/2024"
+
+
+def test_runner_ups_are_tried_one_change_before_two() -> None:
+    read = items("10121006")
+    read[4] = Item("1", 0.55, False, ("2", 0.40))  # year 1006: one change makes 2006
+    read[5] = Item("0", 0.60, False, ("9", 0.35))  # 2906 would need a second, and fails
+    assert build_value(spec("date"), read) == "10/12/2006"
+
+
+def test_the_digits_report_the_label_the_value_took() -> None:
+    from digitocr.pipeline import _as_read
+    from digitocr.types import DigitResult
+
+    read = items("77032024")
+    read[0] = Item("7", 0.72, False, ("1", 0.25))
+    digits = [DigitResult(i.label, i.confidence, (0, 0, 1, 1)) for i in read]
+    out = _as_read(build_value(spec("date"), read), read, digits)
+    assert [d.label for d in out] == list("17032024")
+    assert out[0].confidence == 0.25 and out[1:] == digits[1:]
