@@ -82,15 +82,10 @@ def _date(items: Sequence[Item]) -> str | None:
         return None
     digits = "".join(i.label for i in seq if not i.separator)
     if len(digits) == 8 and not any(i.separator and i.label == "/" for i in seq):
-        # Written without slashes (comb cells, DDMMYYYY): read as it stands, or else with
-        # the runner-up of one or two unsure digits where that makes a date (a day '77'
-        # whose first digit was a 1 read as 7 at 0.72).
+        # Written without slashes (comb cells, DDMMYYYY): read as it stands.
         cand = f"{digits[:2]}/{digits[2:4]}/{digits[4:]}"
         if _plausible_date(cand):
             return cand
-        fixed = _with_runner_ups([i for i in seq if not i.separator])
-        if fixed is not None:
-            return fixed
     flex = [
         k
         for k, i in enumerate(seq)
@@ -101,7 +96,10 @@ def _date(items: Sequence[Item]) -> str | None:
         # DDMMYYYY whatever the separators: comb cells with a printed slash read or missed.
         best = ((0, 1), f"{digits[:2]}/{digits[2:4]}/{digits[4:]}")
     elif len(digits) == 8 and (fixed := _with_runner_ups([i for i in seq if not i.separator])):
-        best = ((0, 1), fixed)  # as likely as taking a digit for a slash, and kept first
+        # Or with the runner-up of one or two unsure digits where that makes a date (a day
+        # '77' whose first digit was a 1 read as 7 at 0.72): no reading that takes a digit
+        # for a slash displaces it.
+        best = ((0, 1), fixed)
     for mask in range(1 << min(len(flex), 10)):
         trial = list(seq)
         changes = 0

@@ -159,9 +159,11 @@ def _reading(
         bw, bh = piece.box[2] - piece.box[0], piece.box[3] - piece.box[1]
         if bw > 1.3 * bh:
             conf *= 0.5  # one handwritten digit is rarely this wide: likely merged digits
-        order = np.argsort(pred.probs)[::-1]
-        second = (predictor.labels[int(order[1])], float(pred.probs[order[1]]))
-        items.append(Item(label, conf, False, second if len(order) > 1 else None))
+        second = None
+        if len(pred.probs) > 1:
+            runner = int(np.argpartition(pred.probs, -2)[-2])
+            second = (predictor.labels[runner], float(pred.probs[runner]))
+        items.append(Item(label, conf, False, second))
         digits.append(DigitResult(label, conf, box))
     value = build_value(spec, items)
     digits = _as_read(value, items, digits)
