@@ -65,19 +65,10 @@ def _date(items: Sequence[Item]) -> str | None:
     may be a '1' and each '1' or '7' may be a missed slash; the plausible date that needs
     the fewest such changes wins. Without a plausible one, the digits as read.
     """
-    # A point next to a slash is a crumb of it (or of the pen landing), not a separator.
-    seq = [
-        it
-        for k, it in enumerate(items)
-        if not (
-            it.separator
-            and it.label == "."
-            and any(
-                0 <= n < len(items) and items[n].separator and items[n].label == "/"
-                for n in (k - 1, k + 1)
-            )
-        )
-    ]
+    # A date written with slashes has no points: a point is a crumb of a slash, of the
+    # pen landing, or a stroke cut off a digit.
+    slashed = any(i.separator and i.label == "/" for i in items)
+    seq = [it for it in items if not (slashed and it.separator and it.label == ".")]
     if not any(not i.separator for i in seq):
         return None
     digits = "".join(i.label for i in seq if not i.separator)
@@ -196,8 +187,11 @@ def build_value(spec: FieldSpec, items: Sequence[Item]) -> str | None:
     return digits
 
 
-def is_valid(spec: FieldSpec, value: str | None) -> bool:
-    """The field's format check: ZIP length, amount format, date plausibility, length."""
+def is_valid(spec: FieldSpec, value: str | None, method: str = "") -> bool:
+    """The field's format check: ZIP length, amount format, date plausibility, length.
+
+    `method`: how the field was located. A boxed postal code has 5 to 7 cells; a ZIP at
+    the end of a US address line (`trailing`) has 5 or 9 digits, nothing between."""
     if value is None:
         return False
     n = sum(c.isdigit() for c in value)
@@ -208,18 +202,21 @@ def is_valid(spec: FieldSpec, value: str | None) -> bool:
     if spec.type == "date":
         return _plausible_date(value)
     if spec.type == "zip":
-        return n in (5, 6, 7, 9)
+        return n in ((5, 9) if method == "trailing" else (5, 6, 7, 9))
     return n > 0
 
 
-def missing_digits(spec: FieldSpec, items: Sequence[Item], value: str | None) -> int:
+def missing_digits(
+    spec: FieldSpec, items: Sequence[Item], value: str | None, method: str = ""
+) -> int:
     """How many digits a field's pieces likely lack for its format: 0 when they have
     enough, too many, or the format cannot tell (amounts). `value`: the pieces'
-    `build_value`.
+    `build_value`; `method` as for `is_valid`.
 
     A date has 6 or 8 digits: 5 or 7 crops lack one, unless a slash read as a '1' made
     up the count; a date made plausible by taking crops for slashes, with fewer than 8
-    digits left of 7 or more, lacks one too.
+    digits left of 7 or more, lacks one too, and so may one whose 7 crops made 8 digits
+    by zero-filling a one-digit day or month (the caller keeps the likelier reading).
     """
     n = sum(not i.separator for i in items)
     if n == 0:
@@ -228,9 +225,15 @@ def missing_digits(spec: FieldSpec, items: Sequence[Item], value: str | None) ->
         d = sum(c.isdigit() for c in value or "")
         if d in (5, 7) or (n in (5, 7) and d < n) or (n >= 7 and d < min(n, 8)):
             return 1
-    if is_valid(spec, value):
+        groups = _groups(items)
+        if n == 7 and len(groups) == 3 and min(len(groups[0]), len(groups[1])) == 1:
+            return 1  # a day or month of one digit, zero-filled: maybe two read as one
+    if is_valid(spec, value, method):
         return 0
     want = spec.length[0] if spec.length else 0
     if spec.type == "zip":
-        want = max(want, 9 if n == 8 else 5)
+        # A hyphen makes it a ZIP+4 ('536-2649': the first group's touching digits read
+        # as one), as does an 8th digit.
+        plus4 = n == 8 or any(i.separator and i.label == "-" for i in items)
+        want = max(want, 9 if plus4 else 5)
     return max(0, want - n)

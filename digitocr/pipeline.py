@@ -67,6 +67,7 @@ def _to_page(
 
 # Confidence factor of a reading whose digit count the field's format forced.
 _FORCED = 0.8
+_FORCED_TRIES = 3  # blobs tried in turn for the first forced split
 
 
 def _empty(spec: FieldSpec) -> FieldResult:
@@ -110,18 +111,24 @@ def _read_one(
     if field.kind != spec.type:
         field = dataclasses.replace(field, kind=spec.type)
     value, confidence, digits, items = _reading(field, spec, predictor, aligned.rotation, shape, 0)
-    extra = 0 if field.cells else missing_digits(spec, items, value)
+    how = field.method
+    extra = 0 if field.cells else missing_digits(spec, items, value, how)
     if extra:
         # Too few digits for the format (a 4-digit ZIP, a 3-digit year): touching digits
         # read as one. Split the likeliest blobs and keep that reading if it is valid,
         # at 0.8x its confidence: a forced cut is a guess the format asked for, under the
-        # templates' 0.9 review threshold whatever the digits' confidence.
-        forced, forced_conf, forced_digits, _ = _reading(
-            field, spec, predictor, aligned.rotation, shape, extra
-        )
-        if is_valid(spec, forced) and (not is_valid(spec, value) or forced_conf > confidence):
-            value, confidence, digits = forced, forced_conf * _FORCED, forced_digits
-    valid = is_valid(spec, value)
+        # templates' review threshold whatever the digits' confidence. Where the format
+        # rejects that reading, the next likeliest blob is split first instead (a sure
+        # '21' read as 2, behind a wide 0 that splits as well), up to three.
+        for rank in range(_FORCED_TRIES):
+            forced, forced_conf, forced_digits, _ = _reading(
+                field, spec, predictor, aligned.rotation, shape, extra, rank
+            )
+            if is_valid(spec, forced, how):
+                if not is_valid(spec, value, how) or forced_conf > confidence:
+                    value, confidence, digits = forced, forced_conf * _FORCED, forced_digits
+                break
+    valid = is_valid(spec, value, how)
     size = (0, 0, field.box[2] - field.box[0], field.box[3] - field.box[1])
     return FieldResult(
         value=value,
@@ -140,9 +147,10 @@ def _reading(
     rotation: npt.NDArray[Any],
     shape: tuple[int, int],
     extra: int,
+    rank: int = 0,
 ) -> tuple[str | None, float, list[DigitResult], list[Item]]:
     """Segment and classify a field: its value, confidence, digits and pieces."""
-    pieces = segment_field(field, predictor, extra=extra)
+    pieces = segment_field(field, predictor, extra=extra, rank=rank)
     digit_idx = [i for i, p in enumerate(pieces) if not p.separator]
     preds = predictor.predict([pieces[i].image for i in digit_idx])
     by_idx = dict(zip(digit_idx, preds, strict=True))

@@ -59,6 +59,7 @@ class FieldCrop:
     cells: tuple[Box, ...] = ()  # comb-box cells (field coordinates) when known
     inner: Box | None = None  # the located box in field coordinates (the crop adds margins)
     frame: Box | None = None  # the printed box around the field, when it has one
+    method: str = ""  # how the template located it: box, comb, line, trailing, region, whole
 
 
 @dataclass(frozen=True)

@@ -88,6 +88,18 @@ def test_digits_length_and_empty() -> None:
     assert build_value(s, []) is None and not is_valid(s, None)
 
 
+def test_a_us_zip_at_the_end_of_an_address_has_5_or_9_digits() -> None:
+    s = spec("zip", (5, 9))
+    six = build_value(s, items("559157"))  # a stroke of a 9 read as an extra 1
+    assert is_valid(s, six)  # six cells of a boxed postal code: a valid length
+    assert not is_valid(s, six, "trailing")
+    assert is_valid(s, build_value(s, items("55957")), "trailing")
+    assert is_valid(s, build_value(s, items("55957-1234")), "trailing")
+    assert missing_digits(s, items("559157"), six, "trailing") == 0  # too many
+    plus4 = items("536-2649")  # touching digits of the first group read as one
+    assert missing_digits(s, plus4, build_value(s, plus4), "trailing") == 2
+
+
 @pytest.mark.parametrize(
     ("kind", "length", "read", "missing"),
     [
@@ -103,6 +115,7 @@ def test_digits_length_and_empty() -> None:
         ("date", None, "09/07/1997", 0),  # read as the 1 of 2013: complete
         ("date", None, "10/041211", 1),  # 8 crops made 10/04/21 by taking 1s for slashes
         ("date", None, "09/07/97", 0),
+        ("date", None, "21/1/1995", 1),  # month '11' read as one 1, then zero-filled
         ("digits", (10, 10), "01234567", 2),
         ("amount", None, "12", 0),  # an amount's length says nothing
     ],

@@ -735,3 +735,84 @@ def test_a_twos_long_foot_curling_up_is_not_a_second_two() -> None:
         return np.array(out)
 
     assert len(split(blob, float(blob.h), score, width=60.0)) == 1, "a 2, not '22'"
+
+
+def test_a_zip_plus_four_is_found_whole_past_a_speck_and_a_fives_bar() -> None:
+    from digitocr.templates.trailing import trailing_group
+
+    # Typed capitals ~22 px tall; a first digit written smaller, its bar drawn apart.
+    mask = _address([24, 40, 40, 40, 40], gap=30)
+    x0 = 300 + cv2.getTextSize("SALEM, OR", cv2.FONT_HERSHEY_SIMPLEX, 1.0, 2)[0][0] + 30
+    cv2.line(mask, (x0 + 16, 372), (x0 + 30, 372), 255, 3)
+    x = x0 + 5 * 34
+    cv2.line(mask, (x + 2, 395), (x + 2, 386), 255, 2)  # a speck before the hyphen
+    cv2.line(mask, (x + 10, 382), (x + 24, 382), 255, 3)  # the hyphen, mid-height
+    for k in range(4):
+        cv2.ellipse(mask, (x + 44 + 34 * k, 380), (12, 20), 0, 0, 360, 255, 3)
+    box = trailing_group(mask, (0.0, 0.0, 1.0, 1.0))
+    assert box is not None
+    assert box[0] <= x0 + 2, "from the first digit, its bar included"
+    assert box[2] >= x + 44 + 34 * 3 + 12, "to the last digit of the +4"
+
+
+def test_hairlines_of_blurred_comb_cells_are_removed_with_them(predictor) -> None:
+    gray = np.full((70, 170), 245, np.uint8)
+    cells = ((5, 8, 55, 62), (60, 8, 110, 62), (115, 8, 165, 62))
+    for (cx0, cy0, cx1, cy1), digit in zip(cells, "851", strict=True):
+        cv2.rectangle(gray, (cx0, cy0), (cx1, cy1), 30, 2)
+        cv2.putText(gray, digit, (cx0 + 12, cy1 - 12), cv2.FONT_HERSHEY_SIMPLEX, 1.1, 30, 3)
+    gray = cv2.GaussianBlur(gray, (0, 0), 1.0)  # a low-resolution scan's soft rulings
+    ink = np.where(gray < 200, 255, 0).astype(np.uint8)  # thresholded near the paper
+    clean = remove_lines(ink, cells)
+    n = cv2.connectedComponents(clean, connectivity=8)[0]
+    assert n - 1 == 3, "the three digits and no hairline of the boxes"
+    field = FieldCrop("zip", "zip", gray, clean, (0, 0, 170, 70), cells)
+    pieces = segment_field(field, predictor)
+    assert _labels(pieces, predictor) == [8, 5, 1]
+    assert all(p.box[3] - p.box[1] < 40 for p in pieces), "no digit spans its cell"
+
+
+def test_a_tilted_box_side_left_in_a_cell_is_not_part_of_its_digit(predictor) -> None:
+    ink = np.zeros((110, 120), np.uint8)
+    cv2.line(ink, (14, 12), (20, 96), 255, 3)  # a box side drawn tilted, left by removal
+    cv2.line(ink, (66, 20), (60, 88), 255, 8)  # the 1 written in the cell
+    cell = (4, 8, 110, 100)  # the cell as found: it takes in the tilted side
+    field = FieldCrop("zip", "zip", 255 - ink, ink, (0, 0, 120, 110), (cell,))
+    pieces = segment_field(field, predictor)
+    assert _labels(pieces, predictor) == [1]
+    assert pieces[0].box[0] >= 50, "the side is not part of the 1"
+
+
+def test_a_decimal_point_drawn_as_a_tick_above_the_baseline_is_a_separator(predictor) -> None:
+    ink = np.zeros((120, 420), np.uint8)
+    cv2.putText(ink, "12", (10, 100), cv2.FONT_HERSHEY_SIMPLEX, 3, 255, 9)
+    cv2.line(ink, (170, 74), (169, 91), 255, 6)  # the pen's tick ends above the baseline
+    cv2.putText(ink, "50", (190, 100), cv2.FONT_HERSHEY_SIMPLEX, 3, 255, 9)
+    pieces = segment_field(_field(ink, "amount"), predictor)
+    assert [p.separator for p in pieces] == ["", "", ".", "", ""]
+
+
+def test_a_sliver_a_removed_ruling_cut_off_a_one_is_part_of_it(predictor) -> None:
+    ink = np.zeros((130, 260), np.uint8)
+    cv2.putText(ink, "4", (20, 105), cv2.FONT_HERSHEY_SIMPLEX, 3.0, 255, 8)
+    cv2.line(ink, (160, 20), (160, 108), 255, 9)  # a 1 ...
+    cv2.line(ink, (150, 40), (150, 80), 255, 4)  # ... and a sliver of it beside it
+    digits = [p for p in segment_field(_field(ink, "amount"), predictor) if not p.separator]
+    assert _labels(digits, predictor) == [4, 1]
+
+
+def test_a_forced_split_can_take_the_next_likeliest_blob(predictor) -> None:
+    from digitocr.segment.blobs import components
+    from digitocr.segment.split import force_splits
+
+    ink = np.zeros((120, 400), np.uint8)
+    for x, digit in ((10, "1"), (52, "2"), (220, "3"), (268, "4")):  # two touching pairs
+        cv2.putText(ink, digit, (x, 100), cv2.FONT_HERSHEY_SIMPLEX, 3, 255, 9)
+    blobs = sorted(components(ink), key=lambda b: b.box[0])
+    blobs = [b for b in blobs if b.h > 40]
+    assert len(blobs) == 2, "the test needs each pair touching"
+    first = force_splits(blobs, 70.0, predictor, 1, rank=0)
+    second = force_splits(blobs, 70.0, predictor, 1, rank=1)
+    assert first is not None and second is not None and len(first) == len(second) == 3
+    assert {b.box for b in first} != {b.box for b in second}, "each splits another blob"
+    assert force_splits(blobs, 70.0, predictor, 1, rank=2) is None

@@ -18,7 +18,7 @@ import numpy.typing as npt
 from ..types import Box, DigitCrop, FieldCrop
 from .blobs import Blob, components, piece, union, x_overlap
 from .normalize import normalize_digit, stroke_width
-from .split import Scorer, cut_at_cells, force_splits, split
+from .split import Scorer, bend, cut_at_cells, force_splits, split
 
 __all__ = ["Scorer", "segment_field"]
 
@@ -57,16 +57,17 @@ def _separator(b: Blob, band: tuple[float, float], H: float) -> str:
         and b.w < 0.35 * H
         and b.w <= 1.5 * b.h + 2  # a comma is a stroke going down, not a flat dash
         and 0.7 < rel <= 1.35
-        and b.box[3] > bottom - 0.05 * H
+        and b.box[3] > bottom - 0.15 * H
         and b.box[1] > top + 0.45 * H
     ):
-        return "."  # a comma: low, small, reaching the baseline or below
+        return "."  # a comma or a point drawn as a tick: low, small, near the baseline
     if b.h < 0.28 * H and b.w >= 1.3 * b.h and 0.15 * H <= b.w <= 1.1 * H and 0.25 < rel < 0.8:
         return "-"
     if b.h >= 0.5 * H and b.w >= 0.25 * b.h:
         fill = area / max(1, b.w * b.h)
         ys, xs = np.nonzero(b.crop())
-        if len(xs) > 5 and fill < 0.3:
+        # A thick pen fills more of the box; a slash rising above the digits may.
+        if len(xs) > 5 and (fill < 0.3 or (fill < 0.4 and b.box[1] < top - 0.1 * H)):
             ys_f, xs_f = ys.astype(float), xs.astype(float)
             slope, icpt = np.polyfit(ys_f, xs_f, 1)  # dx/dy
             spread = float(np.std(xs_f - (slope * ys_f + icpt)))
@@ -84,7 +85,7 @@ def _separator(b: Blob, band: tuple[float, float], H: float) -> str:
 
 def _by_cells(blobs: list[Blob], cells: Sequence[Box]) -> tuple[list[Blob], list[Blob]]:
     """One digit per comb cell: blobs whose centre falls in a cell are one digit."""
-    in_cell: dict[int, Blob] = {}
+    parts: dict[int, list[Blob]] = {}
     outside: list[Blob] = []
     for whole in blobs:
         for b in cut_at_cells(whole, cells):
@@ -100,17 +101,64 @@ def _by_cells(blobs: list[Blob], cells: Sequence[Box]) -> tuple[list[Blob], list
             if idx is None:
                 outside.append(b)
             else:
-                in_cell[idx] = union(in_cell[idx], b) if idx in in_cell else b
+                parts.setdefault(idx, []).append(b)
+    in_cell: dict[int, Blob] = {}
+    for idx, bs in parts.items():
+        for b in _without_cell_sides(bs, cells[idx]):
+            in_cell[idx] = union(in_cell[idx], b) if idx in in_cell else b
     return [in_cell[i] for i in sorted(in_cell)], outside
 
 
+def _without_cell_sides(bs: list[Blob], cell: Box) -> list[Blob]:
+    """A cell's pieces less what is left of a box side drawn tilted (the vertical line
+    removal finds only upright rulings): a straight upright stroke in the cell's outer
+    quarter spanning the height of the digit beside it, and crumbs at the cell's edges
+    away from the digit."""
+    if len(bs) < 2:
+        return bs
+    cw, ch = cell[2] - cell[0], cell[3] - cell[1]
+
+    def edge(b: Blob, frac: float) -> bool:
+        return b.box[2] <= cell[0] + frac * cw or b.box[0] >= cell[2] - frac * cw
+
+    def area(b: Blob) -> int:
+        return int((b.crop() > 0).sum())
+
+    sides = [
+        b for b in bs if b.h >= 0.6 * ch and b.w <= 0.25 * b.h and edge(b, 0.25) and bend(b) < 0.03
+    ]
+    for side in sides:
+        rest = [o for o in bs if o is not side and area(o) >= 0.5 * area(side)]
+        if any(
+            o.box[1] >= side.box[1] - 2 and o.box[3] <= side.box[3] + 2 and x_overlap(o, side) <= 0
+            for o in rest
+        ):
+            bs = [o for o in bs if o is not side]
+    if len(bs) < 2:
+        return bs
+    core = max(bs, key=area)
+    return [
+        b
+        for b in bs
+        if b is core
+        or not (
+            edge(b, 0.15)
+            and b.h < 0.15 * ch
+            and x_overlap(b, core) <= 0
+            and area(b) < 0.1 * area(core)
+        )
+    ]
+
+
 def segment_field(
-    field: FieldCrop, score: Scorer | None = None, *, extra: int = 0
+    field: FieldCrop, score: Scorer | None = None, *, extra: int = 0, rank: int = 0
 ) -> list[DigitCrop]:
     """Digit and separator crops of one field, left to right.
 
     `extra`: digits the field is known to be missing (its format needs more than were
     read); that many blobs are split in two where two digits read surest (not in cells).
+    `rank`: the first of those splits takes the blob ranked so, not the likeliest; no
+    pieces when there is no such blob.
     """
     ink = field.ink
     if ink.size == 0 or not ink.any():
@@ -197,7 +245,10 @@ def segment_field(
         if extra > 0 and score is not None:
             seps = [(b, sep) for b, sep in items if sep]
             digits = [b for b, sep in items if not sep]
-            items = seps + [(b, "") for b in force_splits(digits, H, score, extra)]
+            forced = force_splits(digits, H, score, extra, rank)
+            if forced is None:
+                return []
+            items = seps + [(b, "") for b in forced]
     items.sort(key=lambda t: t[0].cx)
     out = []
     for b, sep in items:
@@ -342,8 +393,8 @@ def _detach_dashes(b: Blob, band: tuple[float, float], H: float) -> list[Blob]:
     """A hyphen written into the next digit ('-0' in 19-04-2020): columns at the blob's
     left or right end holding only a thin stroke across the middle of the line, at
     least a dash long, are cut off as a piece of their own."""
-    if b.w < 0.55 * H or b.h < 0.5 * H:
-        return [b]
+    if b.w < 0.55 * H or b.h < 0.5 * H or _separator(b, band, H) == "/":
+        return [b]  # a slash's middle columns are thin strokes in the middle too
     top, bottom = band
     ink = b.pix > 0
     count = ink.sum(axis=0)
@@ -412,12 +463,19 @@ def _merge_and_label(
                     and min(a.h, b.h) >= 0.35 * H
                     and max(a.w, b.w) < 0.6 * H
                 ):
-                    pu = float(score([normalize_digit(u.crop())])[0].max())
-                    pa, pb = (
-                        float(x.max())
-                        for x in score([normalize_digit(a.crop()), normalize_digit(b.crop())])
+                    ps = score([normalize_digit(c.crop()) for c in (u, a, b)])
+                    pu, pa, pb = (float(x.max()) for x in ps)
+                    # A sliver floating inside its neighbour's height (a stroke that a
+                    # removed ruling cut off) is part of it, though both read as sure 1s.
+                    big, small = (a, b) if a.h >= b.h else (b, a)
+                    sliver = (
+                        small.h < 0.7 * big.h
+                        and small.w < 0.15 * H
+                        and small.box[1] > big.box[1] + 0.1 * H
+                        and small.box[3] < big.box[3] - 0.1 * H
+                        and int(ps[0].argmax()) == int(ps[1 if big is a else 2].argmax())
                     )
-                    if pu >= 0.9 and pu > pa * pb:
+                    if pu >= 0.9 and (pu > pa * pb or sliver):
                         out[-1] = (u, "")
                         continue
             out.append((b, sep))

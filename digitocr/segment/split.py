@@ -12,7 +12,7 @@ from ..types import Box
 from .blobs import Blob, piece, upright
 from .normalize import normalize_digit
 
-__all__ = ["Scorer", "cut_at_cells", "force_splits", "split"]
+__all__ = ["Scorer", "bend", "cut_at_cells", "force_splits", "split"]
 
 # Classifies a list of 28x28 crops -> (N, 10) probabilities.
 Scorer = Callable[[Sequence[npt.NDArray[Any]]], npt.NDArray[Any]]
@@ -97,6 +97,14 @@ def split(b: Blob, H: float, score: Scorer | None, width: float) -> list[Blob]:
     s_of = {k: float(pr.max()) for (k, _), pr in zip(valid, probs, strict=True)}
     label_of = {k: int(np.argmax(pr)) for (k, _), pr in zip(valid, probs, strict=True)}
     whole_key = (0, len(cuts) - 1)
+    for k, pc in valid:
+        if k == whole_key or label_of[k] != 1 or pair:
+            continue
+        if bend(pc) >= _BENT or pc.h < 0.85 * b.h:
+            # Half a 0 or a 6's arc cut off reads as a sure 1: a 1 is a straight stroke
+            # the height of the digits it touches (two strokes side by side, a '11',
+            # have their own test).
+            s_of[k] = 0.0
     wide = False
     raw_whole = s_of.get(whole_key, 0.0)
     sure_whole = raw_whole >= 0.99
@@ -130,7 +138,7 @@ def split(b: Blob, H: float, score: Scorer | None, width: float) -> list[Blob]:
             and (p := pieces[k]) is not None
             and p.h >= 0.85 * b.h
             and p.w >= _NARROW[label_of[k]] * p.h
-            and (label_of[k] != 1 or _bend(p) < _STRAIGHT)
+            and (label_of[k] != 1 or bend(p) < _STRAIGHT)
         }
         pair_path = _best_path(full, len(cuts), conf, whole_key, pieces)
         if len(pair_path) == 2 and np.prod([full[k] for k in pair_path]) >= 0.99 * whole:
@@ -212,7 +220,9 @@ _BENT = 0.05
 _STRAIGHT = 0.041
 
 
-def _bend(p: Blob) -> float:
+def bend(p: Blob) -> float:
+    """How far the stroke's row-by-row centre line strays from a straight line, per row
+    of its height (RMS): about 0 for a straight stroke, over 0.05 for an arc."""
     ys, xs = np.nonzero(p.pix)
     rows = np.unique(ys)
     if len(rows) < 3:
@@ -251,7 +261,7 @@ def split_two(b: Blob, H: float, score: Scorer) -> tuple[float, list[Blob]]:
     ok = np.array(
         [
             p.w >= _NARROW[(c := int(np.argmax(pr)))] * p.h
-            and (c != 1 or (p.h >= 0.9 * b.h and _bend(p) < _BENT))
+            and (c != 1 or (p.h >= 0.9 * b.h and bend(p) < _BENT))
             for p, pr in zip(flat, probs, strict=True)
         ]
     )
@@ -262,13 +272,17 @@ def split_two(b: Blob, H: float, score: Scorer) -> tuple[float, list[Blob]]:
     return float(sure[k]), list(pairs[k])
 
 
-def force_splits(blobs: Sequence[Blob], H: float, score: Scorer, extra: int) -> list[Blob]:
+def force_splits(
+    blobs: Sequence[Blob], H: float, score: Scorer, extra: int, rank: int = 0
+) -> list[Blob] | None:
     """Split blobs likeliest to be touching digits until `extra` digits are added.
 
     For a field known to miss digits (a 4-digit ZIP, a 3-digit year). One at a time: a
     blob wider than nine in ten MNIST digits of the class it reads as goes first (a '78'
     read as a wide 8, not a 9 of ordinary width read as '91'), then the surest two-digit
-    reading; the pieces may be split again (three digits touching).
+    reading; the pieces may be split again (three digits touching). `rank`: the first
+    split takes the blob ranked so (0: the likeliest) for the caller to try the next
+    likeliest when the format rejects a reading; None when there is no such blob.
     """
     out = list(blobs)
     if extra <= 0 or not out:
@@ -283,9 +297,11 @@ def force_splits(blobs: Sequence[Blob], H: float, score: Scorer, extra: int) -> 
                 tries[b.box] = split_two(b, H, score)
                 wide[b.box] = b.w > _WIDE[int(np.argmax(pr))] * b.h
         cands = [k for k, b in enumerate(out) if len(tries[b.box][1]) == 2]
-        if not cands:
-            break
-        k = max(cands, key=lambda k: (wide[out[k].box], tries[out[k].box][0]))
+        cands.sort(key=lambda k: (wide[out[k].box], tries[out[k].box][0]), reverse=True)
+        if rank >= len(cands):
+            return None if rank else out
+        k = cands[rank]
+        rank = 0
         out[k : k + 1] = tries[out[k].box][1]
     return out
 

@@ -208,6 +208,15 @@ def remove_lines(ink: Mask, frames: Sequence[Box] = ()) -> Mask:
     lines = cv2.bitwise_or(horiz, vert)
     lines = cv2.dilate(lines, np.ones((3, 3), np.uint8))
     strokes = cv2.subtract(ink, lines)
+    # A blurred ruling's soft edges outlive the subtraction as hairlines along it: ink
+    # lying wholly within two more pixels of a ruling is ruling.
+    near = cv2.dilate(lines, np.ones((5, 5), np.uint8))
+    n, lab = cv2.connectedComponents(strokes, connectivity=8)
+    if n > 1:
+        outside = np.zeros(n, bool)
+        outside[np.unique(lab[(strokes > 0) & (near == 0)])] = True
+        outside[0] = True
+        strokes = np.where(outside[lab], strokes, 0).astype(strokes.dtype)
     # Longer than a ruling's thickness plus the dilation.
     t = max(7, int(0.08 * ref_h), max(thick_h, _thickness(vert, cv2.CC_STAT_HEIGHT)) + 4)
     closed = cv2.morphologyEx(
@@ -314,6 +323,7 @@ def _crop(
         tuple(rel(c) for c in cells),
         rel((x0, y0, reach, y1)),
         rel((x0, y0, x1, y1)) if method == "box" else None,
+        method,
     )
 
 

@@ -148,13 +148,29 @@ def _taller_tail(comps: list[npt.NDArray[Any]], typed: float) -> list[npt.NDArra
     """Trailing components taller than the typed text: a handwritten ZIP (hyphen kept)."""
     if typed <= 0:
         return []
+    tall = [st for st in comps if st[3] >= 1.15 * typed]
+    if not tall:
+        return []
+    top = float(np.median([st[1] for st in tall]))
+    bottom = float(np.median([st[1] + st[3] for st in tall]))
+    band = 0.2 * (bottom - top)
     group: list[npt.NDArray[Any]] = []
-    for st in reversed(comps):
-        tall = st[3] >= 1.15 * typed
-        hyphen = group and st[3] < 0.5 * typed and st[2] > st[3]
-        if not (tall or hyphen):
-            break
-        group.append(st)
+    rest = list(comps)
+    while rest:
+        st = rest[-1]
+        if st[3] >= 1.15 * typed:
+            group.append(rest.pop())
+            continue
+        # A hyphen: flat, short, in the middle band of the digits (a 5's bar on top is
+        # not one).
+        mid = st[1] + st[3] / 2
+        if group and st[3] < 0.5 * typed and st[2] > st[3] and top + band < mid < bottom - band:
+            group.append(rest.pop())
+            continue
+        if group and st[3] < 0.6 * typed and st[2] < 0.3 * typed:
+            rest.pop()  # a speck between the digits
+            continue
+        break
     while group and not group[-1][3] >= 1.15 * typed:  # never end on a hyphen
         group.pop()
     if sum(st[3] >= 1.15 * typed for st in group) < 3:
@@ -162,10 +178,14 @@ def _taller_tail(comps: list[npt.NDArray[Any]], typed: float) -> list[npt.NDArra
     # A first digit written smaller than the rest still sits close to them, while the
     # state before the ZIP is a word space away.
     ref = float(np.median([st[3] for st in group]))
-    rest = comps[: len(comps) - len(group)]
+    rest = [st for st in comps if st[0] + st[2] <= group[-1][0] + 0.5 * st[2]]
     while rest and group[-1][0] - (rest[-1][0] + rest[-1][2]) < _TAIL_GAP * ref:
         if rest[-1][3] < 0.5 * ref:
-            break
+            # A small piece over a digit it overlaps (a 5's bar) comes with that digit.
+            body = rest[-2] if len(rest) >= 2 else None
+            if body is None or body[3] < 0.5 * ref or body[0] + body[2] <= rest[-1][0]:
+                break
+            group.append(rest.pop())
         group.append(rest.pop())
     return group
 
