@@ -816,3 +816,21 @@ def test_a_forced_split_can_take_the_next_likeliest_blob(predictor) -> None:
     assert first is not None and second is not None and len(first) == len(second) == 3
     assert {b.box for b in first} != {b.box for b in second}, "each splits another blob"
     assert force_splits(blobs, 70.0, predictor, 1, rank=2) is None
+
+
+def test_a_crumb_inside_touching_zip_digits_is_no_gap_before_them() -> None:
+    from digitocr.templates.trailing import _gap_tail
+
+    # x, y, w, h, area: the state's letters, then '75' touching, a crumb inside its
+    # box, and '198' touching (component boxes of an envelope's last line).
+    comps = [
+        np.array(c)
+        for c in (
+            (183, 40, 35, 41, 789),
+            (219, 42, 35, 38, 480),
+            (288, 24, 82, 60, 2461),
+            (318, 61, 9, 17, 43),
+            (369, 22, 114, 59, 4405),
+        )
+    ]
+    assert sorted(int(c[0]) for c in _gap_tail(comps)) == [288, 318, 369]

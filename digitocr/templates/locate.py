@@ -209,10 +209,11 @@ def remove_lines(ink: Mask, frames: Sequence[Box] = ()) -> Mask:
     lines = cv2.dilate(lines, np.ones((3, 3), np.uint8))
     strokes = cv2.subtract(ink, lines)
     # A blurred ruling's soft edges outlive the subtraction as hairlines along it: ink
-    # lying wholly within two more pixels of a ruling is ruling.
+    # lying wholly within two more pixels of a printed box's ruling is ruling (without
+    # known frames a long straight run may be a digit's stroke: left as it is).
     near = cv2.dilate(lines, np.ones((5, 5), np.uint8))
     n, lab = cv2.connectedComponents(strokes, connectivity=8)
-    if n > 1:
+    if frames and n > 1:
         outside = np.zeros(n, bool)
         outside[np.unique(lab[(strokes > 0) & (near == 0)])] = True
         outside[0] = True

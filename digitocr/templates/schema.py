@@ -67,7 +67,7 @@ class Template(BaseModel):
     name: str
     description: str = ""
     aspect: tuple[float, float] | None = None  # expected page width/height range
-    review_threshold: float = Field(0.9, ge=0, le=1)
+    review_threshold: float = Field(0.95, ge=0, le=1)
     fields: tuple[FieldSpec, ...] = Field(min_length=1)
     # Designs of the same form (same field names): each page is read with every variant
     # and the reading with the most valid fields wins.

@@ -191,11 +191,17 @@ def _taller_tail(comps: list[npt.NDArray[Any]], typed: float) -> list[npt.NDArra
 
 
 def _gap_tail(comps: list[npt.NDArray[Any]]) -> list[npt.NDArray[Any]]:
-    """The last group of components, split off at the first wide gap."""
+    """The last group of components, split off at the first wide gap: between the
+    group's left end and the furthest right any component before it reaches (a crumb
+    inside a blob of touching digits is no gap)."""
     group = [comps[-1]]
-    for st in reversed(comps[:-1]):
+    left = int(comps[-1][0])
+    rest = list(comps[:-1])
+    while rest:
         ref = float(np.median([c[3] for c in group[-3:]]))
-        if group[-1][0] - (st[0] + st[2]) > 0.45 * ref:
+        if left - max(int(c[0] + c[2]) for c in rest) > 0.45 * ref:
             break
+        st = rest.pop()
         group.append(st)
+        left = min(left, int(st[0]))
     return group
