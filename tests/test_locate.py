@@ -755,23 +755,6 @@ def test_a_zip_plus_four_is_found_whole_past_a_speck_and_a_fives_bar() -> None:
     assert box[2] >= x + 44 + 34 * 3 + 12, "to the last digit of the +4"
 
 
-def test_hairlines_of_blurred_comb_cells_are_removed_with_them(predictor) -> None:
-    gray = np.full((70, 170), 245, np.uint8)
-    cells = ((5, 8, 55, 62), (60, 8, 110, 62), (115, 8, 165, 62))
-    for (cx0, cy0, cx1, cy1), digit in zip(cells, "851", strict=True):
-        cv2.rectangle(gray, (cx0, cy0), (cx1, cy1), 30, 2)
-        cv2.putText(gray, digit, (cx0 + 12, cy1 - 12), cv2.FONT_HERSHEY_SIMPLEX, 1.1, 30, 3)
-    gray = cv2.GaussianBlur(gray, (0, 0), 1.0)  # a low-resolution scan's soft rulings
-    ink = np.where(gray < 200, 255, 0).astype(np.uint8)  # thresholded near the paper
-    clean = remove_lines(ink, cells)
-    n = cv2.connectedComponents(clean, connectivity=8)[0]
-    assert n - 1 == 3, "the three digits and no hairline of the boxes"
-    field = FieldCrop("zip", "zip", gray, clean, (0, 0, 170, 70), cells)
-    pieces = segment_field(field, predictor)
-    assert _labels(pieces, predictor) == [8, 5, 1]
-    assert all(p.box[3] - p.box[1] < 40 for p in pieces), "no digit spans its cell"
-
-
 def test_a_tilted_box_side_left_in_a_cell_is_not_part_of_its_digit(predictor) -> None:
     ink = np.zeros((110, 120), np.uint8)
     cv2.line(ink, (14, 12), (20, 96), 255, 3)  # a box side drawn tilted, left by removal

@@ -208,16 +208,6 @@ def remove_lines(ink: Mask, frames: Sequence[Box] = ()) -> Mask:
     lines = cv2.bitwise_or(horiz, vert)
     lines = cv2.dilate(lines, np.ones((3, 3), np.uint8))
     strokes = cv2.subtract(ink, lines)
-    # A blurred ruling's soft edges outlive the subtraction as hairlines along it: ink
-    # lying wholly within two more pixels of a printed box's ruling is ruling (without
-    # known frames a long straight run may be a digit's stroke: left as it is).
-    near = cv2.dilate(lines, np.ones((5, 5), np.uint8))
-    n, lab = cv2.connectedComponents(strokes, connectivity=8)
-    if frames and n > 1:
-        outside = np.zeros(n, bool)
-        outside[np.unique(lab[(strokes > 0) & (near == 0)])] = True
-        outside[0] = True
-        strokes = np.where(outside[lab], strokes, 0).astype(strokes.dtype)
     # Longer than a ruling's thickness plus the dilation.
     t = max(7, int(0.08 * ref_h), max(thick_h, _thickness(vert, cv2.CC_STAT_HEIGHT)) + 4)
     closed = cv2.morphologyEx(
