@@ -121,9 +121,11 @@ def _read_one(
         # rejects that reading, the next likeliest blob is split first instead (a sure
         # '21' read as 2, behind a wide 0 that splits as well), up to three.
         for rank in range(_FORCED_TRIES):
-            forced, forced_conf, forced_digits, _ = _reading(
+            forced, forced_conf, forced_digits, forced_items = _reading(
                 field, spec, predictor, aligned.rotation, shape, extra, rank
             )
+            if not forced_items:
+                break  # no blob of that rank to split: none of a higher one either
             if is_valid(spec, forced, how):
                 if not is_valid(spec, value, how) or forced_conf > confidence:
                     value, confidence, digits = forced, forced_conf * _FORCED, forced_digits

@@ -117,12 +117,13 @@ def _without_cell_sides(bs: list[Blob], cell: Box) -> list[Blob]:
     if len(bs) < 2:
         return bs
     cw, ch = cell[2] - cell[0], cell[3] - cell[1]
+    areas = {id(b): int((b.crop() > 0).sum()) for b in bs}
 
     def edge(b: Blob, frac: float) -> bool:
         return b.box[2] <= cell[0] + frac * cw or b.box[0] >= cell[2] - frac * cw
 
     def area(b: Blob) -> int:
-        return int((b.crop() > 0).sum())
+        return areas[id(b)]
 
     sides = [
         b for b in bs if b.h >= 0.6 * ch and b.w <= 0.25 * b.h and edge(b, 0.25) and bend(b) < 0.03

@@ -196,12 +196,12 @@ def _gap_tail(comps: list[npt.NDArray[Any]]) -> list[npt.NDArray[Any]]:
     inside a blob of touching digits is no gap)."""
     group = [comps[-1]]
     left = int(comps[-1][0])
-    rest = list(comps[:-1])
-    while rest:
+    # reach[k]: the furthest right any of comps[0..k] reaches.
+    reach = np.maximum.accumulate([int(c[0] + c[2]) for c in comps])
+    for k in range(len(comps) - 2, -1, -1):
         ref = float(np.median([c[3] for c in group[-3:]]))
-        if left - max(int(c[0] + c[2]) for c in rest) > 0.45 * ref:
+        if left - reach[k] > 0.45 * ref:
             break
-        st = rest.pop()
-        group.append(st)
-        left = min(left, int(st[0]))
+        group.append(comps[k])
+        left = min(left, int(comps[k][0]))
     return group
