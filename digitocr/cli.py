@@ -170,8 +170,9 @@ def train(
     arch: Annotated[
         str,
         typer.Option(
-            help="mlp, cnn (the original design), resnet, digitnet (default) or digitnet2 "
-            "(a third of digitnet's arithmetic: the fast first model of a cascade)."
+            help="mlp, cnn (the original design), resnet, digitnet (default), digitnet2 "
+            "(a third of digitnet's arithmetic: the fast first model of a cascade) or digitnet3 "
+            "(deeper and slower: a later member of a cascade)."
         ),
     ] = "digitnet",
     data: Annotated[
@@ -364,6 +365,53 @@ def cascade(
                 data=str(data) if data else None,
                 evaluate_test=evaluate_test,
             )
+        )
+    except DigitocrError as exc:
+        raise _fail(exc) from None
+    typer.echo(json.dumps(metrics, indent=1))
+
+
+@app.command("attach-reject")
+def attach_reject(
+    model: Annotated[Path, typer.Argument(help="The digit model (.onnx with its card).")],
+    reject_model: Annotated[
+        Path,
+        typer.Argument(help="A model trained with --reject; its last output says 'not one digit'."),
+    ],
+    *,
+    out: Annotated[
+        Path, typer.Option(help="Where to write the joined model (card beside it).")
+    ] = Path("models/digits.onnx"),
+    fp16: Annotated[
+        bool, typer.Option(help="Store the weights as float16 (computed in float32).")
+    ] = True,
+    data: Annotated[Path | None, typer.Option(help="MNIST folder.", envvar="DIGITOCR_DATA")] = None,
+    evaluate_test: Annotated[
+        bool, typer.Option("--evaluate/--no-evaluate", help="Evaluate on the MNIST test split.")
+    ] = True,
+) -> None:
+    """Give a digit model a reject output: crops that look like touching digits lose
+    confidence (segmentation cuts them; fields read with them go to review)."""
+    import json
+
+    try:
+        from .errors import MissingDependencyError
+
+        try:
+            import onnx  # noqa: F401
+        except ImportError as exc:
+            raise MissingDependencyError(
+                "attaching a reject model needs onnx: pip install 'digitocr[train,cpu]'"
+            ) from exc
+        from .train.cascade import make_with_reject
+
+        metrics = make_with_reject(
+            model,
+            reject_model,
+            out,
+            data=str(data) if data else None,
+            fp16=fp16,
+            evaluate_test=evaluate_test,
         )
     except DigitocrError as exc:
         raise _fail(exc) from None

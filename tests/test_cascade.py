@@ -15,14 +15,16 @@ from onnx import TensorProto, helper, numpy_helper  # noqa: E402
 
 from digitocr.train.cascade import (  # noqa: E402
     build_cascade,
+    build_with_reject,
     cascade_reference,
     store_fp16,
     threshold_for_share,
+    with_reject_reference,
 )
 
 
 def _linear(path: Path, weights: np.ndarray, scale: float = 1.0) -> Path:
-    """softmax(scale * flatten(image) @ weights): an (N, 28, 28, 1) -> (N, 10) model."""
+    """softmax(scale * flatten(image) @ weights): an (N, 28, 28, 1) -> (N, classes) model."""
     nodes = [
         helper.make_node("Reshape", ["image", "shape"], ["flat"]),
         helper.make_node("MatMul", ["flat", "w"], ["logits"]),
@@ -38,7 +40,7 @@ def _linear(path: Path, weights: np.ndarray, scale: float = 1.0) -> Path:
         nodes,
         "linear",
         [helper.make_tensor_value_info("image", TensorProto.FLOAT, ["N", 28, 28, 1])],
-        [helper.make_tensor_value_info("probs", TensorProto.FLOAT, ["N", 10])],
+        [helper.make_tensor_value_info("probs", TensorProto.FLOAT, ["N", weights.shape[1]])],
         initializer=inits,
     )
     model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17)])
@@ -151,3 +153,70 @@ def test_cascade_command_writes_a_checked_model_with_its_card(
     write_card(paths[1], architecture="nearest-mean", parameters=7840, training=recipe, metrics={})
     bad = CliRunner().invoke(app, args)
     assert bad.exit_code == 2 and "trained on some of them" in bad.output
+
+
+def test_reject_output_scales_the_digits_and_keeps_their_order(tmp_path: Path) -> None:
+    rng = np.random.default_rng(4)
+    digits = build_cascade(_members(tmp_path, 2), tmp_path / "c.onnx", threshold=0.5, fp16=False)
+    reject = _linear(tmp_path / "r.onnx", rng.normal(0, 1, (784, 11)), 0.05)
+    x = rng.random((100, 28, 28)).astype(np.float32)
+    out = build_with_reject(digits, reject, tmp_path / "cr.onnx", fp16=False)
+    got = _run(out, x)
+    p, r = _run(digits, x), _run(reject, x)[:, 10]
+    assert got.shape == (100, 11)
+    np.testing.assert_allclose(got, with_reject_reference(p, _run(reject, x)), atol=1e-6)
+    np.testing.assert_allclose(got[:, 10], r, atol=1e-6)
+    np.testing.assert_allclose(got[:, :10].sum(axis=1), 1.0 - r, atol=1e-5)
+    np.testing.assert_array_equal(got[:, :10].argmax(1), p.argmax(1))  # same digit read
+    assert 0.02 < r.mean() < 0.5  # the test is not vacuous: some mass goes to reject
+    assert _run(out, x[:0]).shape == (0, 11)
+
+
+def test_attach_reject_command_writes_a_checked_model_with_its_card(
+    tmp_path: Path, mnist_dir: Path
+) -> None:
+    from typer.testing import CliRunner
+
+    from digitocr import datasets
+    from digitocr.classify.card import REJECT, load_card
+    from digitocr.classify.engine import OnnxEngine
+    from digitocr.classify.predictor import Predictor
+    from digitocr.cli import app
+    from digitocr.train.export import write_card
+    from digitocr.train.fit import prepare
+
+    train = datasets.load("train", str(mnist_dir))
+    x = prepare(train.images[-3000:]).astype(np.float32) / 255
+    y = train.labels[-3000:]
+    means = np.stack([x[y == c].mean(axis=0).ravel() for c in range(10)], 1)
+    model = _linear(tmp_path / "digits.onnx", means, 0.2)
+    write_card(model, architecture="nearest-mean", parameters=7840, training={}, metrics={})
+    # "Not one digit": a template of ink spread wide, as two digits side by side are.
+    wide = np.zeros((28, 28), np.float32)
+    wide[6:22, 2:26] = 1.0
+    with_wide = np.concatenate([means, wide.reshape(784, 1) - means.mean(1, keepdims=True)], 1)
+    rej = _linear(tmp_path / "reject.onnx", with_wide, 0.2)
+    labels = [*map(str, range(10)), REJECT]
+    write_card(
+        rej, architecture="wide-ink", parameters=8624, training={}, metrics={}, labels=labels
+    )
+    out = tmp_path / "joined.onnx"
+    args = ["attach-reject", str(model), str(rej), "--out", str(out), "--data", str(mnist_dir)]
+    r = CliRunner().invoke(app, args)
+    assert r.exit_code == 0, r.output
+    metrics = json.loads(r.stdout[r.stdout.index("{") :])
+    card = load_card(out)
+    assert card.labels == labels and card.architecture == "nearest-mean + reject(wide-ink)"
+    assert card.training["reject_model"]["architecture"] == "wide-ink"
+    assert metrics["with_reject_max_abs_diff"] < 1e-5
+    assert 0.6 < metrics["test_accuracy"] < 0.95  # the digit model's accuracy, unchanged
+    # The predictor reads digits only; their probabilities now leave room for "reject".
+    pred = Predictor(OnnxEngine(out, device="cpu"))
+    assert pred.labels == [str(i) for i in range(10)]
+    p = pred.probs(list(x[:50]))
+    assert p.shape == (50, 10) and (p.sum(axis=1) < 1.0).all()
+    # A model without a reject class cannot serve as one, and vice versa.
+    bad = CliRunner().invoke(app, ["attach-reject", str(model), str(model), "--out", str(out)])
+    assert bad.exit_code == 2 and "not a reject model" in bad.output
+    bad = CliRunner().invoke(app, ["attach-reject", str(rej), str(rej), "--out", str(out)])
+    assert bad.exit_code == 2 and "10 digits" in bad.output

@@ -314,3 +314,146 @@ def make_cascade(opts: CascadeOptions) -> dict[str, Any]:
         plot_mistakes(ev, images, out.with_name(out.stem + "_mistakes.png"))
         card()
     return metrics
+
+
+def build_with_reject(model: Path, reject: Path, out: Path, *, fp16: bool = True) -> Path:
+    """Write `model` (10 digit outputs) with `reject`'s last output beside it, to `out`.
+
+    `reject` is a model trained with a reject class (`digitocr train --reject`): its last
+    output is the probability that a crop is not one digit (two digits touching). The
+    file gives 11 columns: the digit probabilities times (1 - reject), then reject.
+    Which digit is likeliest never changes; a crop that looks like two touching digits
+    loses confidence, so segmentation cuts it and a field read with it goes to review.
+    """
+    import onnx
+    from onnx import TensorProto, compose, helper
+
+    parts = []
+    for prefix, path in (("c_", model), ("r_", reject)):
+        m = onnx.load(str(path))
+        if len(m.graph.input) != 1 or len(m.graph.output) != 1:
+            raise ModelError(f"{path}: needs one input and one output")
+        parts.append(compose.add_prefix(m, prefix))
+    main, rej = parts
+    nodes: list[Any] = []
+    inits: list[Any] = [
+        helper.make_tensor("reject_start", TensorProto.INT64, [1], [10]),
+        helper.make_tensor("reject_end", TensorProto.INT64, [1], [11]),
+        helper.make_tensor("reject_axis", TensorProto.INT64, [1], [1]),
+        helper.make_tensor("reject_one", TensorProto.FLOAT, [], [1.0]),
+    ]
+    opsets: dict[str, int] = {}
+    for m in parts:
+        inits.extend(m.graph.initializer)
+        nodes.append(helper.make_node("Identity", ["image"], [m.graph.input[0].name]))
+        nodes.extend(m.graph.node)
+        for o in m.opset_import:
+            opsets[o.domain] = max(opsets.get(o.domain, 0), o.version)
+    digits, both = main.graph.output[0].name, rej.graph.output[0].name
+    nodes += [
+        helper.make_node(
+            "Slice", [both, "reject_start", "reject_end", "reject_axis"], ["reject_p"]
+        ),
+        helper.make_node("Sub", ["reject_one", "reject_p"], ["reject_keep"]),
+        helper.make_node("Mul", [digits, "reject_keep"], ["reject_digits"]),
+        helper.make_node("Concat", ["reject_digits", "reject_p"], ["probs"], axis=1),
+    ]
+    graph = helper.make_graph(
+        nodes,
+        "digits_with_reject",
+        [helper.make_tensor_value_info("image", TensorProto.FLOAT, ["N", 28, 28, 1])],
+        [helper.make_tensor_value_info("probs", TensorProto.FLOAT, ["N", 11])],
+        initializer=inits,
+    )
+    combined = helper.make_model(
+        graph, opset_imports=[helper.make_opsetid(d, v) for d, v in sorted(opsets.items())]
+    )
+    combined.ir_version = max(main.ir_version, rej.ir_version)
+    if fp16:
+        store_fp16(combined)
+    onnx.checker.check_model(combined)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    onnx.save(combined, str(out))
+    return out
+
+
+def with_reject_reference(
+    digit_probs: npt.NDArray[Any], reject_probs: npt.NDArray[Any]
+) -> npt.NDArray[Any]:
+    """What `build_with_reject` computes, from the two models' own outputs."""
+    r = np.asarray(reject_probs, np.float32)[:, -1:]
+    return np.concatenate([np.asarray(digit_probs, np.float32) * (1.0 - r), r], axis=1)
+
+
+def make_with_reject(
+    model: str | Path,
+    reject: str | Path,
+    out: str | Path,
+    *,
+    data: str | None = None,
+    fp16: bool = True,
+    evaluate_test: bool = True,
+) -> dict[str, Any]:
+    """Attach a reject model to a digit model; checked, evaluated, with its card."""
+    import shutil
+
+    from .. import datasets
+    from ..classify.card import REJECT, load_card
+    from .evaluate import evaluate
+    from .export import write_card
+    from .fit import prepare, split_indices
+
+    model, reject, out = Path(model), Path(reject), Path(out)
+    card, rcard = load_card(model), load_card(reject)
+    digits = [str(i) for i in range(10)]
+    if card.labels != digits:
+        raise ModelError(f"{model}: the digit model must give the 10 digits and nothing else")
+    if rcard.labels != [*digits, REJECT]:
+        raise ModelError(f"{reject}: not a reject model (train one with `digitocr train --reject`)")
+    describe = functools.partial(
+        write_card,
+        architecture=f"{card.architecture} + reject({rcard.architecture})",
+        parameters=card.parameters + rcard.parameters,
+        labels=[*digits, REJECT],
+    )
+    train = datasets.load("train", data)
+    val_idx, _ = split_indices(len(train.labels), int(card.training.get("n_val", 5000)))
+    x_val = prepare(train.images[val_idx]).astype(np.float32) / 255.0
+    with tempfile.TemporaryDirectory() as tmp:
+        # Written aside first: `out` may be `model` itself.
+        staged = build_with_reject(model, reject, Path(tmp) / out.name, fp16=fp16)
+        describe(staged, training={}, metrics={})  # the engine reads a file with its card
+        got = _probs(staged, x_val)
+        same = [model, reject]
+        if fp16:
+            same = _stored_members(same, Path(tmp))
+        ref = with_reject_reference(_probs(same[0], x_val), _probs(same[1], x_val))
+        diff = float(np.abs(got - ref).max())
+        if diff > 1e-5:
+            raise ModelError(f"the model with a reject output differs from its parts by {diff:.2e}")
+        out.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(staged, out)
+    r = got[:, -1]
+    training = dict(card.training)
+    training["reject_model"] = {
+        "file": reject.name,
+        "architecture": rcard.architecture,
+        "parameters": rcard.parameters,
+        "sha256": rcard.sha256,
+        "metrics": {k: rcard.metrics.get(k) for k in _MEMBER_METRICS},
+        "recipe": rcard.training.get("recipe", {}),
+    }
+    metrics = {k: v for k, v in card.metrics.items() if not k.startswith("test_")}
+    metrics.update(
+        {
+            "with_reject_max_abs_diff": diff,
+            # How much of the confidence the reject output takes from real digits.
+            "val_reject_mean": round(float(r.mean()), 5),
+            "val_reject_over_half": round(float((r > 0.5).mean()), 5),
+        }
+    )
+    describe(out, training=training, metrics=metrics)
+    if evaluate_test:
+        metrics.update(evaluate(out, data).export())
+        describe(out, training=training, metrics=metrics)
+    return metrics

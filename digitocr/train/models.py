@@ -6,12 +6,20 @@ from typing import Any
 
 __all__ = ["ARCHS", "DEFAULT_ARCH", "build"]
 
-ARCHS = ("mlp", "cnn", "resnet", "digitnet", "digitnet2")
+ARCHS = ("mlp", "cnn", "resnet", "digitnet", "digitnet2", "digitnet3")
 DEFAULT_ARCH = "digitnet"
 
 
-def _conv_bn(x: Any, filters: int, L: Any, batch_norm: bool, size: int = 3) -> Any:
-    x = L.Conv2D(filters, size, padding="same", use_bias=not batch_norm)(x)
+def _conv_bn(
+    x: Any,
+    filters: int,
+    L: Any,
+    batch_norm: bool,
+    size: int = 3,
+    strides: int = 1,
+    padding: str = "same",
+) -> Any:
+    x = L.Conv2D(filters, size, strides=strides, padding=padding, use_bias=not batch_norm)(x)
     if batch_norm:
         x = L.BatchNormalization()(x)
     return L.ReLU()(x)
@@ -85,6 +93,19 @@ def build(arch: str, *, batch_norm: bool = True, dropout: float = 0.5, classes: 
             x = L.BatchNormalization()(x)
         x = L.ReLU()(x)
         x = L.Dropout(dropout)(x)
+    elif arch == "digitnet3":
+        # Deeper and slower (about 14M multiply-adds a crop): stride-2 5x5 convolutions
+        # instead of pooling, after Deotte's Kaggle MNIST design. Too slow to read every
+        # crop; a cascade's later member, which reads only the crops the first is unsure of.
+        x = inp
+        for filters in (32, 64):
+            x = _conv_bn(x, filters, L, batch_norm, 3, padding="valid")
+            x = _conv_bn(x, filters, L, batch_norm, 3, padding="valid")
+            x = _conv_bn(x, filters, L, batch_norm, 5, strides=2)
+            x = L.Dropout(dropout * 0.8)(x)
+        x = _conv_bn(x, 128, L, batch_norm, 4, padding="valid")
+        x = L.Flatten()(x)
+        x = L.Dropout(dropout * 0.8)(x)
     else:
         from ..errors import ConfigError
 
