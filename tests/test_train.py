@@ -105,3 +105,23 @@ def test_unknown_schedule_is_a_config_error(tmp_path: Path, mnist_dir: Path) -> 
         ["train", "--data", str(mnist_dir), "--out", str(tmp_path / "m.onnx"), "--schedule", "x"],
     )
     assert r.exit_code == 2 and "plateau or cosine" in r.stderr
+
+
+@pytest.mark.parametrize("arch", ["mlp", "cnn", "resnet", "digitnet", "digitnet2", "digitnet3"])
+def test_every_architecture_reads_28x28_digits_into_classes(arch: str) -> None:
+    from digitocr.train.models import ARCHS, build
+
+    assert arch in ARCHS
+    model = build(arch, dropout=0.3, classes=11)
+    x = np.random.default_rng(0).random((3, 28, 28, 1)).astype(np.float32)
+    p = np.asarray(model(x, training=False))
+    assert p.shape == (3, 11)
+    np.testing.assert_allclose(p.sum(axis=1), 1.0, atol=1e-5)
+
+
+def test_an_unknown_architecture_is_a_configuration_error() -> None:
+    from digitocr.errors import ConfigError
+    from digitocr.train.models import build
+
+    with pytest.raises(ConfigError, match="digitnet3"):
+        build("vgg")
