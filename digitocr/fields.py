@@ -36,12 +36,23 @@ def _amount(items: Sequence[Item]) -> str | None:
     text = "".join(
         "." if i.separator and i.label in ".," else ("" if i.separator else i.label) for i in core
     )
-    # The decimal separator is one followed by exactly two digits at the end; any other
-    # point or comma groups thousands (1.480 is one thousand four hundred and eighty).
-    m = re.match(r"^([\d.]*?)\.(\d{1,2})$", text)
-    if m:
-        return m.group(1).replace(".", "") + "." + m.group(2)
-    return text.replace(".", "")
+    text = re.sub(r"\.+", ".", text)  # a point found twice (its halves, or '.' and ',')
+    # The decimal separator is the last point followed by two digits, the cents; a point
+    # between those two is a crumb (a stroke cut off a digit, the pen landing), as are
+    # points before it that do not group thousands.
+    cents = [k for k, c in enumerate(text) if c == "." and sum(d.isdigit() for d in text[k:]) == 2]
+    if cents:
+        k = cents[-1]
+        return text[:k].replace(".", "") + "." + text[k:].replace(".", "")
+    if re.search(r"\.\d$", text):
+        return text[:-2].replace(".", "") + text[-2:]  # one cent digit: as read, invalid
+    # Without cents, points group thousands (1.480 is one thousand four hundred and
+    # eighty): groups of three after one of one to three digits. Otherwise they are kept
+    # and the reading is not a valid amount ('40113.353': its cents cut into three).
+    groups = text.split(".")
+    if len(groups) == 1 or (1 <= len(groups[0]) <= 3 and all(len(g) == 3 for g in groups[1:])):
+        return text.replace(".", "")
+    return text
 
 
 _SEP_LIKE = {"1", "7"}  # what a slash the detector missed is read as

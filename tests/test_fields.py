@@ -38,6 +38,28 @@ def test_amount_with_one_cent_digit_is_invalid() -> None:
 
 
 @pytest.mark.parametrize(
+    ("read", "value"),
+    [
+        ("5324.0.5", "5324.05"),  # a crumb between the cents is not the decimal point
+        ("49625.9.6", "49625.96"),
+        ("1.480.2.5", "1480.25"),
+        ("17.50.20", "1750.20"),  # and one among the whole units
+        ("29..74", "29.74"),  # a point found twice
+    ],
+)
+def test_amount_decimal_point_is_the_one_before_two_cents(read: str, value: str) -> None:
+    v = build_value(spec("amount"), items(read))
+    assert v == value and is_valid(spec("amount"), v)
+
+
+@pytest.mark.parametrize("read", ["40113.353", "14050.114", "1234.567", "12.3456"])
+def test_amount_points_that_cannot_group_thousands_make_it_invalid(read: str) -> None:
+    """Cents cut into three pieces ('35' read '353') must not pass as a whole amount."""
+    v = build_value(spec("amount"), items(read))
+    assert v is not None and "." in v and not is_valid(spec("amount"), v)
+
+
+@pytest.mark.parametrize(
     ("written", "value", "valid"),
     [
         ("07/11/2026", "07/11/2026", True),
