@@ -382,6 +382,14 @@ def attach_reject(
     out: Annotated[
         Path, typer.Option(help="Where to write the joined model (card beside it).")
     ] = Path("models/digits.onnx"),
+    floor: Annotated[
+        float,
+        typer.Option(
+            min=0.0,
+            max=1.0,
+            help="Reject probabilities under this count as 0 (small ones are noise on real crops).",
+        ),
+    ] = 0.5,
     fp16: Annotated[
         bool, typer.Option(help="Store the weights as float16 (computed in float32).")
     ] = True,
@@ -410,6 +418,7 @@ def attach_reject(
             reject_model,
             out,
             data=str(data) if data else None,
+            floor=floor,
             fp16=fp16,
             evaluate_test=evaluate_test,
         )

@@ -154,7 +154,8 @@ def _reading(
     """Segment and classify a field: its value, confidence, digits and pieces."""
     pieces = segment_field(field, predictor, extra=extra, rank=rank)
     digit_idx = [i for i, p in enumerate(pieces) if not p.separator]
-    preds = predictor.predict([pieces[i].image for i in digit_idx])
+    # A comb cell holds one digit by construction: "not one digit" says nothing there.
+    preds = predictor.predict([pieces[i].image for i in digit_idx], reject=not field.cells)
     by_idx = dict(zip(digit_idx, preds, strict=True))
     items: list[Item] = []
     digits: list[DigitResult] = []

@@ -160,16 +160,24 @@ def test_reject_output_scales_the_digits_and_keeps_their_order(tmp_path: Path) -
     digits = build_cascade(_members(tmp_path, 2), tmp_path / "c.onnx", threshold=0.5, fp16=False)
     reject = _linear(tmp_path / "r.onnx", rng.normal(0, 1, (784, 11)), 0.05)
     x = rng.random((100, 28, 28)).astype(np.float32)
-    out = build_with_reject(digits, reject, tmp_path / "cr.onnx", fp16=False)
+    out = build_with_reject(digits, reject, tmp_path / "cr.onnx", floor=0.0, fp16=False)
     got = _run(out, x)
     p, r = _run(digits, x), _run(reject, x)[:, 10]
     assert got.shape == (100, 11)
-    np.testing.assert_allclose(got, with_reject_reference(p, _run(reject, x)), atol=1e-6)
+    np.testing.assert_allclose(got, with_reject_reference(p, _run(reject, x), 0.0), atol=1e-6)
     np.testing.assert_allclose(got[:, 10], r, atol=1e-6)
     np.testing.assert_allclose(got[:, :10].sum(axis=1), 1.0 - r, atol=1e-5)
     np.testing.assert_array_equal(got[:, :10].argmax(1), p.argmax(1))  # same digit read
-    assert 0.02 < r.mean() < 0.5  # the test is not vacuous: some mass goes to reject
     assert _run(out, x[:0]).shape == (0, 11)
+    # With a floor, reject probabilities under it count as nothing.
+    floor = float(np.median(r))
+    assert 0.02 < floor < 0.9  # the test is not vacuous: half the crops are under it
+    floored = _run(build_with_reject(digits, reject, tmp_path / "f.onnx", floor=floor), x)
+    low = r < floor
+    np.testing.assert_allclose(floored[low, :10], p[low], atol=2e-3)  # float16 weights
+    assert (floored[low, 10] == 0).all() and (floored[~low, 10] > 0).all()
+    ref = with_reject_reference(p, _run(reject, x), floor)
+    np.testing.assert_allclose(floored, ref, atol=2e-3)
 
 
 def test_attach_reject_command_writes_a_checked_model_with_its_card(
@@ -202,12 +210,13 @@ def test_attach_reject_command_writes_a_checked_model_with_its_card(
     )
     out = tmp_path / "joined.onnx"
     args = ["attach-reject", str(model), str(rej), "--out", str(out), "--data", str(mnist_dir)]
-    r = CliRunner().invoke(app, args)
+    r = CliRunner().invoke(app, [*args, "--floor", "0"])
     assert r.exit_code == 0, r.output
     metrics = json.loads(r.stdout[r.stdout.index("{") :])
     card = load_card(out)
     assert card.labels == labels and card.architecture == "nearest-mean + reject(wide-ink)"
     assert card.training["reject_model"]["architecture"] == "wide-ink"
+    assert card.training["reject_model"]["floor"] == 0.0
     assert metrics["with_reject_max_abs_diff"] < 1e-5
     assert 0.6 < metrics["test_accuracy"] < 0.95  # the digit model's accuracy, unchanged
     # The predictor reads digits only; their probabilities now leave room for "reject".
@@ -215,6 +224,10 @@ def test_attach_reject_command_writes_a_checked_model_with_its_card(
     assert pred.labels == [str(i) for i in range(10)]
     p = pred.probs(list(x[:50]))
     assert p.shape == (50, 10) and (p.sum(axis=1) < 1.0).all()
+    # For crops known to be one digit each (comb cells), the digits alone.
+    alone = pred.probs(list(x[:50]), reject=False)
+    np.testing.assert_allclose(alone.sum(axis=1), 1.0, atol=1e-5)
+    np.testing.assert_array_equal(alone.argmax(1), p.argmax(1))
     # A model without a reject class cannot serve as one, and vice versa.
     bad = CliRunner().invoke(app, ["attach-reject", str(model), str(model), "--out", str(out)])
     assert bad.exit_code == 2 and "not a reject model" in bad.output

@@ -23,18 +23,28 @@ class Predictor:
         self.columns = engine.card.digit_columns
         self.labels = [engine.card.labels[i] for i in self.columns]
 
-    def probs(self, crops: Sequence[npt.NDArray[Any]]) -> npt.NDArray[Any]:
-        """(N, digits) probabilities; with a reject class they sum to less than one."""
+    def probs(self, crops: Sequence[npt.NDArray[Any]], *, reject: bool = True) -> npt.NDArray[Any]:
+        """(N, digits) probabilities; with a reject class they sum to less than one.
+
+        `reject=False`: for crops known to hold one digit each (comb cells), the digit
+        probabilities alone, scaled to sum to one."""
         if not crops:
             return np.zeros((0, len(self.labels)), np.float32)
         x = np.stack(crops).astype(np.float32)
         full = np.concatenate(
             [self.engine.run(x[i : i + self.batch_size]) for i in range(0, len(x), self.batch_size)]
         )
-        return full if len(self.columns) == full.shape[1] else full[:, self.columns]
+        if len(self.columns) == full.shape[1]:
+            return full
+        digits = full[:, self.columns]
+        if reject:
+            return digits
+        return digits / np.maximum(digits.sum(axis=1, keepdims=True), np.float32(1e-6))
 
     __call__ = probs
 
-    def predict(self, crops: Sequence[npt.NDArray[Any]]) -> list[Prediction]:
-        p = self.probs(crops)
+    def predict(
+        self, crops: Sequence[npt.NDArray[Any]], *, reject: bool = True
+    ) -> list[Prediction]:
+        p = self.probs(crops, reject=reject)
         return [Prediction(int(r.argmax()), float(r.max()), r) for r in p]

@@ -316,7 +316,9 @@ def make_cascade(opts: CascadeOptions) -> dict[str, Any]:
     return metrics
 
 
-def build_with_reject(model: Path, reject: Path, out: Path, *, fp16: bool = True) -> Path:
+def build_with_reject(
+    model: Path, reject: Path, out: Path, *, floor: float = 0.5, fp16: bool = True
+) -> Path:
     """Write `model` (10 digit outputs) with `reject`'s last output beside it, to `out`.
 
     `reject` is a model trained with a reject class (`digitocr train --reject`): its last
@@ -324,6 +326,8 @@ def build_with_reject(model: Path, reject: Path, out: Path, *, fp16: bool = True
     file gives 11 columns: the digit probabilities times (1 - reject), then reject.
     Which digit is likeliest never changes; a crop that looks like two touching digits
     loses confidence, so segmentation cuts it and a field read with it goes to review.
+    A reject probability under `floor` counts as 0: the reject model learnt touching
+    MNIST digits, and on real crops its small values are noise.
     """
     import onnx
     from onnx import TensorProto, compose, helper
@@ -341,6 +345,7 @@ def build_with_reject(model: Path, reject: Path, out: Path, *, fp16: bool = True
         helper.make_tensor("reject_end", TensorProto.INT64, [1], [11]),
         helper.make_tensor("reject_axis", TensorProto.INT64, [1], [1]),
         helper.make_tensor("reject_one", TensorProto.FLOAT, [], [1.0]),
+        helper.make_tensor("reject_floor", TensorProto.FLOAT, [], [floor]),
     ]
     opsets: dict[str, int] = {}
     for m in parts:
@@ -352,8 +357,11 @@ def build_with_reject(model: Path, reject: Path, out: Path, *, fp16: bool = True
     digits, both = main.graph.output[0].name, rej.graph.output[0].name
     nodes += [
         helper.make_node(
-            "Slice", [both, "reject_start", "reject_end", "reject_axis"], ["reject_p"]
+            "Slice", [both, "reject_start", "reject_end", "reject_axis"], ["reject_raw"]
         ),
+        helper.make_node("GreaterOrEqual", ["reject_raw", "reject_floor"], ["reject_counts"]),
+        helper.make_node("Cast", ["reject_counts"], ["reject_mask"], to=TensorProto.FLOAT),
+        helper.make_node("Mul", ["reject_raw", "reject_mask"], ["reject_p"]),
         helper.make_node("Sub", ["reject_one", "reject_p"], ["reject_keep"]),
         helper.make_node("Mul", [digits, "reject_keep"], ["reject_digits"]),
         helper.make_node("Concat", ["reject_digits", "reject_p"], ["probs"], axis=1),
@@ -378,10 +386,11 @@ def build_with_reject(model: Path, reject: Path, out: Path, *, fp16: bool = True
 
 
 def with_reject_reference(
-    digit_probs: npt.NDArray[Any], reject_probs: npt.NDArray[Any]
+    digit_probs: npt.NDArray[Any], reject_probs: npt.NDArray[Any], floor: float = 0.5
 ) -> npt.NDArray[Any]:
     """What `build_with_reject` computes, from the two models' own outputs."""
     r = np.asarray(reject_probs, np.float32)[:, -1:]
+    r = np.where(r >= np.float32(floor), r, np.float32(0.0))
     return np.concatenate([np.asarray(digit_probs, np.float32) * (1.0 - r), r], axis=1)
 
 
@@ -391,6 +400,7 @@ def make_with_reject(
     out: str | Path,
     *,
     data: str | None = None,
+    floor: float = 0.5,
     fp16: bool = True,
     evaluate_test: bool = True,
 ) -> dict[str, Any]:
@@ -421,13 +431,13 @@ def make_with_reject(
     x_val = prepare(train.images[val_idx]).astype(np.float32) / 255.0
     with tempfile.TemporaryDirectory() as tmp:
         # Written aside first: `out` may be `model` itself.
-        staged = build_with_reject(model, reject, Path(tmp) / out.name, fp16=fp16)
+        staged = build_with_reject(model, reject, Path(tmp) / out.name, floor=floor, fp16=fp16)
         describe(staged, training={}, metrics={})  # the engine reads a file with its card
         got = _probs(staged, x_val)
         same = [model, reject]
         if fp16:
             same = _stored_members(same, Path(tmp))
-        ref = with_reject_reference(_probs(same[0], x_val), _probs(same[1], x_val))
+        ref = with_reject_reference(_probs(same[0], x_val), _probs(same[1], x_val), floor)
         diff = float(np.abs(got - ref).max())
         if diff > 1e-5:
             raise ModelError(f"the model with a reject output differs from its parts by {diff:.2e}")
@@ -442,6 +452,7 @@ def make_with_reject(
         "sha256": rcard.sha256,
         "metrics": {k: rcard.metrics.get(k) for k in _MEMBER_METRICS},
         "recipe": rcard.training.get("recipe", {}),
+        "floor": floor,
     }
     metrics = {k: v for k, v in card.metrics.items() if not k.startswith("test_")}
     metrics.update(
