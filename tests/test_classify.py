@@ -20,7 +20,9 @@ def _copy(model_path: Path, tmp_path: Path) -> Path:
 def test_card_travels_with_the_model(model_path: Path) -> None:
     card = load_card(model_path)
     assert card.input.layout == "NHWC" and card.input.shape[1:] == [28, 28, 1]
-    assert card.labels == [str(i) for i in range(10)]
+    # The ten digits, then "not one digit" (the reject model's output beside the cascade).
+    assert card.labels == [*(str(i) for i in range(10)), "reject"]
+    assert card.training["reject_model"]["floor"] == 0.5
     assert card.metrics["test_accuracy"] >= 0.99
     assert model_path.stat().st_size <= 5 * 1024 * 1024
 
@@ -73,7 +75,7 @@ def test_auto_runs_on_cpu_here(model_path: Path) -> None:
     eng = OnnxEngine(model_path, device="auto")
     assert eng.provider in ("CPUExecutionProvider", "CUDAExecutionProvider")
     out = eng.run(np.zeros((3, 28, 28), np.float32))
-    assert out.shape == (3, 10) and np.allclose(out.sum(axis=1), 1, atol=1e-4)
+    assert out.shape == (3, 11) and np.allclose(out.sum(axis=1), 1, atol=1e-4)  # + reject
 
 
 def test_accuracy_on_mnist_test_sample(predictor, mnist_dir) -> None:

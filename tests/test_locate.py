@@ -817,3 +817,23 @@ def test_a_crumb_inside_touching_zip_digits_is_no_gap_before_them() -> None:
         )
     ]
     assert sorted(int(c[0]) for c in _gap_tail(comps)) == [288, 318, 369]
+
+
+@pytest.mark.parametrize("digit", ["4", "6"])
+def test_a_one_touching_a_digit_of_ordinary_width_is_split_off(predictor, digit: str) -> None:
+    """'1' touching a 4 or a 6 that is no wider than many: as one blob a sure 4 or 6 to
+    the ten digit outputs; the shipped model's reject output says it is not one digit."""
+    ink = np.zeros((120, 360), np.uint8)
+    cv2.putText(ink, "5", (10, 100), cv2.FONT_HERSHEY_SIMPLEX, 3, 255, 9)
+    cv2.line(ink, (106, 30), (100, 100), 255, 9)
+    cv2.putText(ink, digit, (104, 100), cv2.FONT_HERSHEY_SIMPLEX, 3, 255, 9)
+    cv2.putText(ink, "3", (200, 100), cv2.FONT_HERSHEY_SIMPLEX, 3, 255, 9)
+    assert cv2.connectedComponents(ink)[0] - 1 == 3, "the test needs the 1 to touch"
+    pieces = segment_field(_field(ink, "amount"), predictor)
+    assert _labels(pieces, predictor) == [5, 1, int(digit), 3]
+
+    def digits_alone(crops):  # the same model without its reject output
+        return predictor.probs(crops, reject=False)
+
+    merged = segment_field(_field(ink, "amount"), digits_alone)
+    assert _labels(merged, digits_alone) == [5, int(digit), 3]
