@@ -65,7 +65,8 @@ def _to_page(
     )
 
 
-# Confidence factor of a reading whose digit count the field's format forced.
+# Confidence factor of a reading whose digit count the field's format forced, or that
+# cuts a blob read as "not one digit" where no valley showed where: a guess, reviewed.
 _FORCED = 0.8
 _FORCED_TRIES = 3  # blobs tried in turn for the first forced split
 
@@ -179,6 +180,8 @@ def _reading(
     value = build_value(spec, items)
     digits = _as_read(value, items, digits)
     confidence = float(np.prod([d.confidence for d in digits])) if digits else 0.0
+    if any(p.guessed for p in pieces):
+        confidence *= _FORCED  # cut where no valley showed two digits: a guess, reviewed
     if value is not None and sum(c.isdigit() for c in value) != len(digits):
         confidence *= 0.8  # the value reinterprets a piece (a '1' read as a slash, or back)
     return value, confidence, digits, items

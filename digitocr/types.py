@@ -69,6 +69,7 @@ class DigitCrop:
     image: npt.NDArray[Any]  # 28x28, white ink on black, [0, 1]
     box: Box  # in field coordinates
     separator: str = ""  # '.', ',', '/', '-' when this is a separator, not a digit
+    guessed: bool = False  # cut from a blob read as "not one digit", where no valley showed
 
 
 @dataclass(frozen=True)

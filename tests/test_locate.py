@@ -1,5 +1,7 @@
 """Field location and segmentation on generated pages."""
 
+import dataclasses
+
 import cv2
 import numpy as np
 import pytest
@@ -837,3 +839,34 @@ def test_a_one_touching_a_digit_of_ordinary_width_is_split_off(predictor, digit:
 
     merged = segment_field(_field(ink, "amount"), digits_alone)
     assert _labels(merged, digits_alone) == [5, int(digit), 3]
+
+
+@pytest.mark.parametrize(("pair", "offset"), [("02", 45), ("30", 40), ("50", 45)])
+def test_touching_digits_with_no_valley_are_cut_when_read_as_not_one(
+    predictor, pair: str, offset: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Two digits overlapping so far that no projection valley shows the cut: to the ten
+    digit outputs one of them, surely; to the reject output not one digit. They are cut
+    where two digits read surest, and the reading, a guess, goes to review."""
+    from digitocr.pipeline import _reading
+    from digitocr.templates.schema import load_template
+
+    ink = np.zeros((120, 300), np.uint8)
+    cv2.putText(ink, "5", (10, 100), cv2.FONT_HERSHEY_SIMPLEX, 3, 255, 9)
+    cv2.putText(ink, pair[0], (100, 100), cv2.FONT_HERSHEY_SIMPLEX, 3, 255, 9)
+    cv2.putText(ink, pair[1], (100 + offset, 100), cv2.FONT_HERSHEY_SIMPLEX, 3, 255, 9)
+    assert cv2.connectedComponents(ink)[0] - 1 == 2, "the test needs the pair to touch"
+    field = _field(ink, "amount")
+    pieces = segment_field(field, predictor)
+    assert _labels(pieces, predictor) == [5, int(pair[0]), int(pair[1])]
+    assert [p.guessed for p in pieces] == [False, True, True]
+
+    with monkeypatch.context() as m:  # the cuts at valleys alone keep the pair whole
+        m.setattr("digitocr.segment.digits._CUT_KINDS", ())
+        assert len(segment_field(field, predictor)) == 2
+    assert len(segment_field(dataclasses.replace(field, kind="date"), predictor)) == 2
+
+    spec = next(f for f in load_template("cheque").fields if f.type == "amount")
+    value, confidence, digits, _ = _reading(field, spec, predictor, np.eye(2, 3), ink.shape, 0)
+    assert value == "5" + pair
+    assert confidence <= 0.8 * float(np.prod([d.confidence for d in digits])) + 1e-9

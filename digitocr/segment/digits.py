@@ -18,7 +18,7 @@ import numpy.typing as npt
 from ..types import Box, DigitCrop, FieldCrop
 from .blobs import Blob, components, piece, union, x_overlap
 from .normalize import normalize_digit, stroke_width
-from .split import Scorer, bend, cut_at_cells, force_splits, split
+from .split import Scorer, bend, cut_at_cells, force_splits, split, split_two
 
 __all__ = ["Scorer", "segment_field"]
 
@@ -166,6 +166,7 @@ def segment_field(
         return []
     blobs = components(ink)
     H = _digit_height(blobs, ink.shape[0])
+    guessed: set[int] = set()  # ids of pieces cut from blobs read as not one digit
     cleared = _without_long_verticals(ink, H, field.inner)
     if cleared is not ink:
         ink = cleared
@@ -240,8 +241,15 @@ def segment_field(
         for b, sep in items:
             if sep:
                 pieces.append((b, sep))
-            else:
-                pieces.extend((p, "") for p in split(b, H, score, width))
+                continue
+            for p in split(b, H, score, width):
+                # Not in dates, whose slashes touch their digits (a piece of one reads as
+                # a 1), nor ZIPs: their formats know how many digits they lack, and
+                # `extra` splits that many (a sure 8 cut in two made a 6-digit ZIP).
+                cut = _cut_rejected(p, field, H, score) if field.kind in _CUT_KINDS else [p]
+                if len(cut) > 1:
+                    guessed.update(id(q) for q in cut)
+                pieces.extend((q, "") for q in cut)
         items = pieces
         if extra > 0 and score is not None:
             seps = [(b, sep) for b, sep in items if sep]
@@ -254,8 +262,37 @@ def segment_field(
     out = []
     for b, sep in items:
         img = np.zeros((28, 28), np.float32) if sep else normalize_digit(_reopen(b, field, H))
-        out.append(DigitCrop(image=img, box=b.box, separator=sep))
+        out.append(DigitCrop(image=img, box=b.box, separator=sep, guessed=id(b) in guessed))
     return out
+
+
+# Under this confidence a blob reads as "not one digit" (the model's reject output at
+# its floor leaves a digit at most 0.5).
+_NOT_ONE = 0.5
+_CUT_KINDS = ("amount", "digits")  # fields whose format does not say how many digits
+
+
+def _cut_rejected(
+    b: Blob, field: FieldCrop, H: float, score: Scorer | None, depth: int = 0
+) -> list[Blob]:
+    """A blob the classifier reads as not one digit, which the cuts at projection valleys
+    left whole (digits touching with no valley between them, a slanted '1' leaning into
+    the next digit): cut in two where two digits read surest, at any of a dozen columns,
+    if the two are surer than the whole; each piece again, three deep. The whole is read
+    as it will be classified (a heavy pen's blob with its holes opened again)."""
+    if score is None or depth >= 3 or b.w < 0.45 * H or b.h < 0.5 * H:
+        return [b]
+    crops = [normalize_digit(b.crop())]
+    reopened = _reopen(b, field, H)
+    if reopened is not b.crop():
+        crops.append(normalize_digit(reopened))
+    whole = float(score(crops).max())
+    if whole >= _NOT_ONE:
+        return [b]
+    sure, halves = split_two(b, H, score)
+    if len(halves) < 2 or sure <= whole:
+        return [b]
+    return [q for p in halves for q in _cut_rejected(p, field, H, score, depth + 1)]
 
 
 def _without_long_verticals(ink: npt.NDArray[Any], H: float, inner: Box | None) -> npt.NDArray[Any]:
