@@ -421,14 +421,25 @@ def test_a_straight_two_with_a_foot_is_not_a_slash() -> None:
     assert _separator(slash, (10.0, 60.0), 50.0) == "/"
 
 
-def test_separators_are_recognised(predictor) -> None:
+@pytest.mark.parametrize("radius", [6, 12])  # 12: a blot 0.4 of the digits' height
+def test_separators_are_recognised(predictor, radius: int) -> None:
     ink = np.zeros((120, 420), np.uint8)
     cv2.putText(ink, "12", (10, 100), cv2.FONT_HERSHEY_SIMPLEX, 3, 255, 9)
-    cv2.circle(ink, (170, 95), 6, 255, -1)  # the decimal point on the baseline
+    cv2.circle(ink, (170, 101 - radius), radius, 255, -1)  # the decimal point on the baseline
     cv2.putText(ink, "50", (190, 100), cv2.FONT_HERSHEY_SIMPLEX, 3, 255, 9)
     pieces = segment_field(_field(ink, "amount"), predictor)
     assert [p.separator for p in pieces] == ["", "", ".", "", ""]
     assert [p.box[0] for p in pieces] == sorted(p.box[0] for p in pieces), "left to right"
+
+
+def test_a_thin_spur_half_the_digits_height_beside_a_one_is_no_digit(predictor) -> None:
+    ink = np.zeros((120, 300), np.uint8)
+    cv2.putText(ink, "5", (10, 100), cv2.FONT_HERSHEY_SIMPLEX, 3, 255, 9)
+    cv2.line(ink, (110, 32), (108, 98), 255, 9)
+    cv2.line(ink, (128, 50), (128, 77), 255, 4)  # apart from the 1, 0.47 of the height
+    cv2.putText(ink, "3", (140, 100), cv2.FONT_HERSHEY_SIMPLEX, 3, 255, 9)
+    assert cv2.connectedComponents(ink)[0] - 1 == 4
+    assert _labels(segment_field(_field(ink, "amount"), predictor), predictor) == [5, 1, 3]
 
 
 def test_crumbs_of_a_removed_underline_are_not_decimal_points(predictor) -> None:

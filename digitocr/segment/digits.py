@@ -45,7 +45,9 @@ def _separator(b: Blob, band: tuple[float, float], H: float) -> str:
     fill_box = area / max(1, b.w * b.h)
     roundish = 0.4 <= b.w / max(1, b.h) <= 2.5 and fill_box >= 0.35
     if (
-        b.h < 0.38 * H
+        # A point drawn large (a blot, a small ring) is solid and still under the size
+        # below which a piece is no digit of the field (0.45 H, dropped as noise).
+        (b.h < 0.38 * H or (b.h < 0.45 * H and fill_box >= 0.5))
         and b.w < 0.5 * H
         and 0.62 < rel <= 1.2
         and area >= 0.008 * H * H
@@ -56,7 +58,7 @@ def _separator(b: Blob, band: tuple[float, float], H: float) -> str:
         0.12 * H <= b.h < 0.6 * H
         and b.w < 0.35 * H
         and b.w <= 1.5 * b.h + 2  # a comma is a stroke going down, not a flat dash
-        and 0.7 < rel <= 1.35
+        and 0.65 < rel <= 1.35
         and b.box[3] > bottom - 0.15 * H
         and b.box[1] > top + 0.45 * H
     ):
@@ -519,8 +521,13 @@ def _merge_and_label(
             out.append((b, sep))
         labelled = out
         labelled = _rejoin_small_strokes(labelled, band, H, score)
-    # Handwritten digits of one field are of a size: much smaller pieces are print or noise.
-    return [(b, sep) for b, sep in labelled if sep or b.h >= 0.45 * H]
+    # Handwritten digits of one field are of a size: much smaller pieces are print or noise,
+    # and a thin stroke half their height is no '1' (a spur beside one, a ruling's crumb).
+    return [
+        (b, sep)
+        for b, sep in labelled
+        if sep or (b.h >= 0.45 * H and (b.h >= 0.5 * H or b.w >= 0.15 * H))
+    ]
 
 
 def _rejoin_small_strokes(
