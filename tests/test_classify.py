@@ -87,3 +87,35 @@ def test_accuracy_on_mnist_test_sample(predictor, mnist_dir) -> None:
     pred = predictor(x).argmax(axis=1)
     acc = float((pred == test.labels[:2000]).mean())
     assert acc >= 0.99, acc
+
+
+def test_each_crop_goes_to_the_model_once(model_path: Path) -> None:
+    """Segmentation asks about the same crop again (a cut retried, a piece read to judge
+    a cut and then for its field): the answer is remembered, and is the model's own."""
+    from digitocr.classify.predictor import Predictor
+
+    engine = OnnxEngine(model_path, device="cpu")
+    sent: list[int] = []
+    run = engine.run
+
+    def counted(x: np.ndarray) -> np.ndarray:
+        sent.append(len(x))
+        return run(x)
+
+    engine.run = counted  # type: ignore[method-assign]
+    pred = Predictor(engine, batch_size=8, memo=50)
+    rng = np.random.default_rng(0)
+    x = [rng.random((28, 28)).astype(np.float32) for _ in range(30)]
+    first = pred.probs(x + x[:4])  # a crop twice in one call runs once too
+    assert sum(sent) == 30 and max(sent) == 8  # in batches
+    again = pred.probs([x[7], x[0], x[7]], reject=False)
+    assert sum(sent) == 30
+    fresh = Predictor(OnnxEngine(model_path, device="cpu"))
+    np.testing.assert_allclose(first[:30], fresh.probs(x), atol=1e-6)
+    np.testing.assert_allclose(again, fresh.probs([x[7], x[0], x[7]], reject=False), atol=1e-6)
+    np.testing.assert_array_equal(first[30:], first[:4])
+    # Past `memo` crops the answers kept are dropped: memory stays bounded.
+    pred.probs([rng.random((28, 28)).astype(np.float32) for _ in range(30)])
+    assert sum(sent) == 60 and len(pred._seen) <= 50
+    pred.probs(x[:1])
+    assert sum(sent) == 61

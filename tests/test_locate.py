@@ -881,3 +881,37 @@ def test_touching_digits_with_no_valley_are_cut_when_read_as_not_one(
     value, confidence, digits, _ = _reading(field, spec, predictor, np.eye(2, 3), ink.shape, 0)
     assert value == "5" + pair
     assert confidence <= 0.8 * float(np.prod([d.confidence for d in digits])) + 1e-9
+
+
+def test_a_forced_split_cuts_narrow_blobs_only_when_the_wide_ones_do_not_do(
+    predictor, monkeypatch
+) -> None:
+    """Each blob tried costs some twenty crops to classify: a blob wider than one digit
+    goes first, and the others are tried only when it gives too few readings."""
+    from digitocr.segment import split as split_mod
+    from digitocr.segment.blobs import components
+
+    ink = np.zeros((120, 400), np.uint8)
+    for x, digit in ((10, "7"), (150, "2"), (198, "3"), (330, "5")):  # '23' touching
+        cv2.putText(ink, digit, (x, 100), cv2.FONT_HERSHEY_SIMPLEX, 3, 255, 9)
+    blobs = sorted((b for b in components(ink) if b.h > 40), key=lambda b: b.box[0])
+    assert len(blobs) == 3, "the test needs '23' touching and the others apart"
+    tried: list[tuple[int, int, int, int]] = []
+    split_two = split_mod.split_two
+
+    def counted(b, H, score):  # type: ignore[no-untyped-def]
+        tried.append(b.box)
+        return split_two(b, H, score)
+
+    monkeypatch.setattr(split_mod, "split_two", counted)
+    out = split_mod.force_splits(blobs, 70.0, predictor, 1)
+    assert out is not None and len(out) == 4
+    from digitocr.segment.normalize import normalize_digit
+
+    read = predictor([normalize_digit(b.crop()) for b in out]).argmax(axis=1)
+    assert read.tolist() == [7, 2, 3, 5]
+    assert tried == [blobs[1].box]  # the wide '23' alone
+    tried.clear()
+    # The next likeliest split (the format refused the first): every blob is tried.
+    split_mod.force_splits(blobs, 70.0, predictor, 1, rank=1)
+    assert sorted(tried) == sorted(b.box for b in blobs)

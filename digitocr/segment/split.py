@@ -290,14 +290,21 @@ def force_splits(
     tries: dict[Box, tuple[float, list[Blob]]] = {}
     wide: dict[Box, bool] = {}
     for _ in range(extra):
-        new = [b for b in out if b.box not in tries]
+        new = [b for b in out if b.box not in wide]
         if new:
             probs = score([normalize_digit(b.crop()) for b in new])
             for b, pr in zip(new, probs, strict=True):
-                tries[b.box] = split_two(b, H, score)
                 wide[b.box] = b.w > _WIDE[int(np.argmax(pr))] * b.h
-        cands = [k for k, b in enumerate(out) if len(tries[b.box][1]) == 2]
-        cands.sort(key=lambda k: (wide[out[k].box], tries[out[k].box][0]), reverse=True)
+        # Wide blobs rank first: the narrow ones are tried (each a batch of some twenty
+        # cuts to classify) only when the wide ones give too few two-digit readings.
+        for pool in ([k for k, b in enumerate(out) if wide[b.box]], range(len(out))):
+            for k in pool:
+                if out[k].box not in tries:
+                    tries[out[k].box] = split_two(out[k], H, score)
+            cands = [k for k in pool if len(tries[out[k].box][1]) == 2]
+            cands.sort(key=lambda k: (wide[out[k].box], tries[out[k].box][0]), reverse=True)
+            if rank < len(cands):
+                break
         if rank >= len(cands):
             return None if rank else out
         k = cands[rank]
