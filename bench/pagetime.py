@@ -4,7 +4,7 @@
         [--limit 40] [--passes 5]
 
 On a shared machine one run's timings wander by a third; each page's best of `--passes`
-passes (the predictor's memory of crops emptied before each pass) is steadier, so two
+passes (a fresh predictor each pass, so no crop is remembered from the one before) is steadier, so two
 versions of the code can be compared by running this on each in turn. Prints the
 pipeline's milliseconds a page (decoding apart), decoding's, their ratio, and the crops
 a page that reached the model.
@@ -35,21 +35,27 @@ def main() -> None:
     files = sorted(f for f in glob.glob(a.pattern) if not f.endswith(".json"))[: a.limit]
     if not files:
         raise SystemExit(f"no files match {a.pattern}")
-    pred, tmpl = make_predictor(RunOptions()), load_template(a.template)
+    tmpl = load_template(a.template)
     crops = [0]
-    run = pred.engine.run
 
-    def counted(x):  # type: ignore[no-untyped-def]
-        crops[0] += len(x)
-        return run(x)
+    def predictor():  # type: ignore[no-untyped-def]
+        """A fresh one each pass: nothing remembered from the pass before."""
+        pred = make_predictor(RunOptions())
+        run = pred.engine.run
 
-    pred.engine.run = counted  # type: ignore[method-assign]
+        def counted(x):  # type: ignore[no-untyped-def]
+            crops[0] += len(x)
+            return run(x)
+
+        pred.engine.run = counted  # type: ignore[method-assign]
+        return pred
+
     for page in rasterize(files[0]):  # warm up
-        read_page(page, tmpl, pred)
+        read_page(page, tmpl, predictor())
     best = np.full(len(files), np.inf)
     decode = np.full(len(files), np.inf)
     for _ in range(a.passes):
-        getattr(pred, "_seen", {}).clear()
+        pred = predictor()
         crops[0] = 0
         for i, f in enumerate(files):
             t = time.perf_counter()
