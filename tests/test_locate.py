@@ -915,3 +915,32 @@ def test_a_forced_split_cuts_narrow_blobs_only_when_the_wide_ones_do_not_do(
     # The next likeliest split (the format refused the first): every blob is tried.
     split_mod.force_splits(blobs, 70.0, predictor, 1, rank=1)
     assert sorted(tried) == sorted(b.box for b in blobs)
+
+
+def test_a_hairline_beside_the_digits_is_not_a_one(predictor) -> None:
+    # What is left of a box side drawn broken: dashes merged into one tall thin stroke,
+    # a fifth of the digits' stroke width, close to the first digit.
+    ink = np.zeros((140, 320), np.uint8)
+    for y in range(44, 118, 24):
+        cv2.line(ink, (12, y), (12, y + 20), 255, 2)
+    cv2.putText(ink, "72", (40, 115), cv2.FONT_HERSHEY_SIMPLEX, 3.2, 255, 10)
+    pieces = segment_field(_field(ink, "amount"), predictor)
+    assert _labels(pieces, predictor) == [7, 2]
+
+
+def test_a_thin_pen_slip_apart_from_the_amount_is_not_a_one(predictor) -> None:
+    ink = np.zeros((120, 400), np.uint8)
+    cv2.putText(ink, "28", (10, 100), cv2.FONT_HERSHEY_SIMPLEX, 3, 255, 9)
+    cv2.ellipse(ink, (300, 60), (22, 8), 30, 0, 180, 255, 3)  # a slip of a finer pen
+    assert cv2.connectedComponents(ink)[0] - 1 == 3
+    pieces = segment_field(_field(ink, "amount"), predictor)
+    assert _labels(pieces, predictor) == [2, 8]
+
+
+def test_a_one_beside_its_digits_stays_whatever_its_pen(predictor) -> None:
+    ink = np.zeros((120, 300), np.uint8)
+    cv2.putText(ink, "4", (10, 100), cv2.FONT_HERSHEY_SIMPLEX, 3, 255, 9)
+    cv2.line(ink, (110, 30), (110, 98), 255, 5)  # a '1' drawn lighter, close to the 4
+    cv2.putText(ink, "5", (140, 100), cv2.FONT_HERSHEY_SIMPLEX, 3, 255, 9)
+    pieces = segment_field(_field(ink, "amount"), predictor)
+    assert _labels(pieces, predictor) == [4, 1, 5]

@@ -523,11 +523,47 @@ def _merge_and_label(
         labelled = _rejoin_small_strokes(labelled, band, H, score)
     # Handwritten digits of one field are of a size: much smaller pieces are print or noise,
     # and a thin stroke half their height is no '1' (a spur beside one, a ruling's crumb).
-    return [
+    kept = [
         (b, sep)
         for b, sep in labelled
         if sep or (b.h >= 0.45 * H and (b.h >= 0.5 * H or b.w >= 0.15 * H))
     ]
+    return _without_other_pens(kept, H)
+
+
+# A field's digits are written with one pen: a mark whose strokes are under this share
+# of the other digits' width is drawn with another (a ruling's hairline remnant, a page
+# edge, a slip of a finer pen) ...
+_HAIRLINE = 0.35
+# ... and so is a small mark standing apart from the digits at under this share.
+_FINER = 0.6
+
+
+def _without_other_pens(items: list[tuple[Blob, str]], H: float) -> list[tuple[Blob, str]]:
+    """Drop marks not drawn with the field's pen: hairlines (a box side's dashed remnant
+    merged into one tall stroke, a page edge caught by the crop), and small thin marks
+    standing apart from the digits (a stray pen slip beside the amount), which read as
+    '1's. Measured against the median stroke width of the field's other digits."""
+    digits = [(b, stroke_width(b.crop())) for b, sep in items if not sep]
+    if len(digits) < 2:
+        return items
+    drop = set()
+    for i, (b, w) in enumerate(digits):
+        others = [v for j, (o, v) in enumerate(digits) if j != i and o.h >= 0.5 * H]
+        if not others:
+            continue
+        ratio = w / float(np.median(others))
+        if ratio < _HAIRLINE:
+            drop.add(id(b))
+        elif ratio < _FINER and b.h < 0.6 * H:
+            gap = min(
+                max(b.box[0] - o.box[2], o.box[0] - b.box[2])
+                for j, (o, _) in enumerate(digits)
+                if j != i
+            )
+            if gap >= 0.8 * H:
+                drop.add(id(b))
+    return [(b, sep) for b, sep in items if id(b) not in drop]
 
 
 def _rejoin_small_strokes(
