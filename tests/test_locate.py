@@ -944,3 +944,18 @@ def test_a_one_beside_its_digits_stays_whatever_its_pen(predictor) -> None:
     cv2.putText(ink, "5", (140, 100), cv2.FONT_HERSHEY_SIMPLEX, 3, 255, 9)
     pieces = segment_field(_field(ink, "amount"), predictor)
     assert _labels(pieces, predictor) == [4, 1, 5]
+
+
+def test_a_digit_written_across_a_vertical_ruling_stays_one_digit(predictor) -> None:
+    ink = np.zeros((130, 360), np.uint8)
+    cv2.putText(ink, "23455", (10, 105), cv2.FONT_HERSHEY_SIMPLEX, 2.6, 255, 8)
+    w = cv2.getTextSize("23455", cv2.FONT_HERSHEY_SIMPLEX, 2.6, 8)[0][0]
+    x = 10 + w - 25  # through the last 5: the cheque's edge the amount ran onto
+    cv2.line(ink, (x, 0), (x, 129), 255, 3)
+    inner = (5, 12, 330, 118)
+    field = FieldCrop("f", "amount", 255 - ink, ink, (0, 0, 360, 130), inner=inner)
+    digits = [p for p in segment_field(field, predictor) if not p.separator]
+    assert _labels(digits, predictor) == [2, 3, 4, 5, 5]
+    last = digits[-1].box
+    assert last[3] - last[1] < 100, "the 5 without the line"
+    assert last[2] - last[0] > 35, "the 5 whole, not the piece either side of the line"

@@ -313,6 +313,7 @@ def _without_long_verticals(ink: npt.NDArray[Any], H: float, inner: Box | None) 
         return ink
     n, lab, stats, _ = cv2.connectedComponentsWithStats(lines, connectivity=8)
     thin = np.zeros_like(ink)
+    widest = 0
     for k in range(1, n):
         y0 = stats[k, cv2.CC_STAT_TOP]
         y1 = y0 + stats[k, cv2.CC_STAT_HEIGHT]
@@ -323,11 +324,16 @@ def _without_long_verticals(ink: npt.NDArray[Any], H: float, inner: Box | None) 
             and y1 > inner[3]
         ):
             thin[lab == k] = 255
+            widest = max(widest, int(stats[k, cv2.CC_STAT_WIDTH]))
     if not thin.any():
         return ink
     # Its anti-aliased edges too, a pixel either side.
     thin = cv2.dilate(thin, np.ones((1, 3), np.uint8))
-    return cv2.bitwise_and(ink, cv2.bitwise_not(thin))
+    cleared = cv2.bitwise_and(ink, cv2.bitwise_not(thin))
+    # Strokes that crossed it, bridged again inside its columns only (a digit written
+    # across the line is one digit, not two pieces either side of a gap).
+    closed = cv2.morphologyEx(cleared, cv2.MORPH_CLOSE, np.ones((1, widest + 4), np.uint8))
+    return cv2.bitwise_or(cleared, cv2.bitwise_and(closed, thin))
 
 
 def _without_line_above(b: Blob, top: float, H: float, letters: Sequence[Blob]) -> list[Blob]:
