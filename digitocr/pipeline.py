@@ -131,6 +131,15 @@ def _read_one(
                 if not is_valid(spec, value, how) or forced_conf > confidence:
                     value, confidence, digits = forced, forced_conf * _FORCED, forced_digits
                 break
+    if spec.type == "amount" and not field.cells and _three_after_point(items):
+        # Three digits after the last point: thousands ('1.480'), or cents with one digit
+        # cut in two. Join the pair that reads surest as one digit; that reading is a
+        # guess (0.8x its confidence, under review), kept when valid and likelier.
+        fused = _reading(field, spec, predictor, aligned.rotation, shape, 0, fuse=True)
+        if is_valid(spec, fused[0], how) and (
+            not is_valid(spec, value, how) or fused[1] > confidence
+        ):
+            value, confidence, digits = fused[0], fused[1], fused[2]
     valid = is_valid(spec, value, how)
     size = (0, 0, field.box[2] - field.box[0], field.box[3] - field.box[1])
     return FieldResult(
@@ -143,6 +152,11 @@ def _read_one(
     )
 
 
+def _three_after_point(items: list[Item]) -> bool:
+    points = [k for k, i in enumerate(items) if i.separator and i.label in ".,"]
+    return bool(points) and [i.separator for i in items[points[-1] + 1 :]] == [False] * 3
+
+
 def _reading(
     field: FieldCrop,
     spec: FieldSpec,
@@ -151,9 +165,11 @@ def _reading(
     shape: tuple[int, int],
     extra: int,
     rank: int = 0,
+    *,
+    fuse: bool = False,
 ) -> tuple[str | None, float, list[DigitResult], list[Item]]:
     """Segment and classify a field: its value, confidence, digits and pieces."""
-    pieces = segment_field(field, predictor, extra=extra, rank=rank)
+    pieces = segment_field(field, predictor, extra=extra, rank=rank, fuse_cents=fuse)
     digit_idx = [i for i, p in enumerate(pieces) if not p.separator]
     # A comb cell holds one digit by construction: "not one digit" says nothing there.
     preds = predictor.predict([pieces[i].image for i in digit_idx], reject=not field.cells)

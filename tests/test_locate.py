@@ -959,3 +959,33 @@ def test_a_digit_written_across_a_vertical_ruling_stays_one_digit(predictor) -> 
     last = digits[-1].box
     assert last[3] - last[1] < 100, "the 5 without the line"
     assert last[2] - last[0] > 35, "the 5 whole, not the piece either side of the line"
+
+
+def _cents_cut_in_three() -> np.ndarray:
+    """12.30 whose 0 is drawn as two arcs well apart: read as three digits of cents."""
+    ink = np.zeros((120, 400), np.uint8)
+    cv2.putText(ink, "12", (10, 100), cv2.FONT_HERSHEY_SIMPLEX, 3, 255, 9)
+    cv2.circle(ink, (150, 95), 6, 255, -1)
+    cv2.putText(ink, "3", (170, 100), cv2.FONT_HERSHEY_SIMPLEX, 3, 255, 9)
+    cv2.ellipse(ink, (270, 70), (22, 30), 0, 90, 270, 255, 8)
+    cv2.ellipse(ink, (296, 70), (22, 30), 0, -90, 90, 255, 8)
+    return ink
+
+
+def test_three_digits_of_cents_are_fused_into_two_when_asked(predictor) -> None:
+    field = _field(_cents_cut_in_three(), "amount")
+    plain = [p for p in segment_field(field, predictor) if not p.separator]
+    assert len(plain) == 5, "as segmented: the 0's arcs are two digits"
+    fused = segment_field(field, predictor, fuse_cents=True)
+    assert [p.separator for p in fused] == ["", "", ".", "", ""]
+    assert _labels([p for p in fused if not p.separator], predictor) == [1, 2, 3, 0]
+    assert [p.guessed for p in fused] == [False, False, False, False, True]
+    # Two digits of cents are left as they are.
+    ink = np.zeros((120, 400), np.uint8)
+    cv2.putText(ink, "12", (10, 100), cv2.FONT_HERSHEY_SIMPLEX, 3, 255, 9)
+    cv2.circle(ink, (150, 95), 6, 255, -1)
+    cv2.putText(ink, "35", (170, 100), cv2.FONT_HERSHEY_SIMPLEX, 3, 255, 9)
+    two = _field(ink, "amount")
+    assert [p.box for p in segment_field(two, predictor, fuse_cents=True)] == [
+        p.box for p in segment_field(two, predictor)
+    ]

@@ -154,14 +154,21 @@ def _without_cell_sides(bs: list[Blob], cell: Box) -> list[Blob]:
 
 
 def segment_field(
-    field: FieldCrop, score: Scorer | None = None, *, extra: int = 0, rank: int = 0
+    field: FieldCrop,
+    score: Scorer | None = None,
+    *,
+    extra: int = 0,
+    rank: int = 0,
+    fuse_cents: bool = False,
 ) -> list[DigitCrop]:
     """Digit and separator crops of one field, left to right.
 
     `extra`: digits the field is known to be missing (its format needs more than were
     read); that many blobs are split in two where two digits read surest (not in cells).
     `rank`: the first of those splits takes the blob ranked so, not the likeliest; no
-    pieces when there is no such blob.
+    pieces when there is no such blob. `fuse_cents`: an amount read with three digits
+    after its decimal point (one of them cut in two): the two neighbours among them that
+    read surest as one digit are one (marked as guessed).
     """
     ink = field.ink
     if ink.size == 0 or not ink.any():
@@ -261,11 +268,37 @@ def segment_field(
                 return []
             items = seps + [(b, "") for b in forced]
     items.sort(key=lambda t: t[0].cx)
+    if fuse_cents and score is not None:
+        items = _fused_cents(items, field, H, score, guessed)
     out = []
     for b, sep in items:
         img = np.zeros((28, 28), np.float32) if sep else normalize_digit(_reopen(b, field, H))
         out.append(DigitCrop(image=img, box=b.box, separator=sep, guessed=id(b) in guessed))
     return out
+
+
+def _fused_cents(
+    items: list[tuple[Blob, str]], field: FieldCrop, H: float, score: Scorer, guessed: set[int]
+) -> list[tuple[Blob, str]]:
+    """Three digits after the last decimal point: the neighbouring two that read surest
+    as one digit, joined (the cents are two digits; a '5' or '8' cut in two made three).
+    The items as they are when there are not three, or no pair reads as a digit."""
+    points = [k for k, (_, sep) in enumerate(items) if sep == "."]
+    if not points:
+        return items
+    after = list(range(points[-1] + 1, len(items)))
+    if len(after) != 3 or any(items[k][1] for k in after):
+        return items
+    pairs = [(after[0], after[1]), (after[1], after[2])]
+    unions = [union(items[a][0], items[b][0]) for a, b in pairs]
+    probs = score([normalize_digit(_reopen(u, field, H)) for u in unions])
+    sure = [float(p.max()) for p in probs]
+    best = int(np.argmax(sure))
+    if sure[best] < _NOT_ONE:
+        return items
+    a, b = pairs[best]
+    guessed.add(id(unions[best]))
+    return [*items[:a], (unions[best], ""), *items[b + 1 :]]
 
 
 # Under this confidence a blob reads as "not one digit" (the model's reject output at
