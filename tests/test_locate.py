@@ -989,3 +989,13 @@ def test_three_digits_of_cents_are_fused_into_two_when_asked(predictor) -> None:
     assert [p.box for p in segment_field(two, predictor, fuse_cents=True)] == [
         p.box for p in segment_field(two, predictor)
     ]
+
+
+def test_a_thin_tick_half_the_height_beside_a_digit_is_not_a_one(predictor) -> None:
+    ink = np.zeros((120, 300), np.uint8)
+    cv2.putText(ink, "68", (10, 100), cv2.FONT_HERSHEY_SIMPLEX, 3, 255, 11)
+    w = cv2.getTextSize("68", cv2.FONT_HERSHEY_SIMPLEX, 3, 11)[0][0]
+    cv2.line(ink, (w + 21, 55), (w + 18, 85), 255, 5)  # a finer stroke, just past the 8
+    assert cv2.connectedComponents(ink)[0] - 1 == 3
+    pieces = segment_field(_field(ink, "amount"), predictor)
+    assert _labels(pieces, predictor) == [6, 8]

@@ -574,15 +574,15 @@ def _merge_and_label(
 # of the other digits' width is drawn with another (a ruling's hairline remnant, a page
 # edge, a slip of a finer pen) ...
 _HAIRLINE = 0.35
-# ... and so is a small mark standing apart from the digits at under this share.
+# ... and so is a mark under 0.6 of their height at under this share.
 _FINER = 0.6
 
 
 def _without_other_pens(items: list[tuple[Blob, str]], H: float) -> list[tuple[Blob, str]]:
     """Drop marks not drawn with the field's pen: hairlines (a box side's dashed remnant
     merged into one tall stroke, a page edge caught by the crop), and small thin marks
-    standing apart from the digits (a stray pen slip beside the amount), which read as
-    '1's. Measured against the median stroke width of the field's other digits."""
+    (a stray pen slip beside the amount, a tick beside a digit), which read as '1's.
+    Measured against the median stroke width of the field's other digits."""
     digits = [(b, stroke_width(b.crop())) for b, sep in items if not sep]
     if len(digits) < 2:
         return items
@@ -592,16 +592,8 @@ def _without_other_pens(items: list[tuple[Blob, str]], H: float) -> list[tuple[B
         if not others:
             continue
         ratio = w / float(np.median(others))
-        if ratio < _HAIRLINE:
+        if ratio < _HAIRLINE or (ratio < _FINER and b.h < 0.6 * H):
             drop.add(id(b))
-        elif ratio < _FINER and b.h < 0.6 * H:
-            gap = min(
-                max(b.box[0] - o.box[2], o.box[0] - b.box[2])
-                for j, (o, _) in enumerate(digits)
-                if j != i
-            )
-            if gap >= 0.8 * H:
-                drop.add(id(b))
     return [(b, sep) for b, sep in items if id(b) not in drop]
 
 
