@@ -93,3 +93,19 @@ def test_the_scanners_dark_background_at_the_edges_is_not_ink() -> None:
     digit = np.zeros((60, 40), np.uint8)
     digit[:, 15:25] = 255  # a '1' touching both edges of a cut-out field
     assert (drop_scan_border(digit) == digit).all()
+
+
+def test_components_with_16_bit_labels_match_opencvs_and_fall_back_when_too_many() -> None:
+    from digitocr.imaging.labels import components_with_stats
+
+    rng = np.random.default_rng(3)
+    mask = ((rng.random((300, 400)) > 0.7) * 255).astype(np.uint8)
+    n, labels, stats, cents = components_with_stats(mask)
+    n32, labels32, stats32, cents32 = cv2.connectedComponentsWithStats(mask, connectivity=8)
+    assert labels.dtype == np.uint16
+    assert n == n32 and (labels == labels32).all()
+    assert (stats == stats32).all() and np.allclose(cents, cents32)
+    many = np.zeros((1200, 1200), np.uint8)
+    many[::3, ::3] = 255  # 160,000 single-pixel components
+    n, labels, _, _ = components_with_stats(many)
+    assert n == 160_001 and labels.dtype == np.int32

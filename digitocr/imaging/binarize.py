@@ -9,6 +9,8 @@ import cv2
 import numpy as np
 import numpy.typing as npt
 
+from .labels import components_with_stats
+
 __all__ = ["binarize", "drop_scan_border", "normalize_gray"]
 
 Gray = npt.NDArray[Any]
@@ -110,7 +112,7 @@ def drop_scan_border(ink: Gray) -> Gray:
     small = cv2.resize(ink, (w // f, h // f), interpolation=cv2.INTER_AREA)
     small = (small >= 128).astype(np.uint8)
     sh, sw = small.shape
-    n, labels, stats, _ = cv2.connectedComponentsWithStats(small, connectivity=8)
+    n, labels, stats, _ = components_with_stats(small)
     drop = np.zeros(n, bool)
     for i in range(1, n):
         x, y, bw, bh, _area = (int(v) for v in stats[i])

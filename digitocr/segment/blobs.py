@@ -9,6 +9,7 @@ import cv2
 import numpy as np
 import numpy.typing as npt
 
+from ..imaging.labels import components_with_stats
 from ..types import Box
 
 __all__ = ["Blob", "components", "piece", "union", "upright", "x_overlap"]
@@ -55,7 +56,7 @@ def union(a: Blob, b: Blob) -> Blob:
 
 
 def components(ink: Mask) -> list[Blob]:
-    _, labels, stats, _ = cv2.connectedComponentsWithStats(ink, connectivity=8)
+    _, labels, stats, _ = components_with_stats(ink)
     blobs = []
     for i, (x, y, w, h, _area) in enumerate(stats[1:].tolist(), start=1):
         pix = np.where(labels[y : y + h, x : x + w] == i, 255, 0).astype(np.uint8)

@@ -15,6 +15,7 @@ import cv2
 import numpy as np
 import numpy.typing as npt
 
+from ..imaging.labels import components_with_stats
 from ..types import Box, DigitCrop, FieldCrop
 from .blobs import Blob, components, piece, union, x_overlap
 from .normalize import normalize_digit, stroke_width
@@ -344,7 +345,7 @@ def _without_long_verticals(ink: npt.NDArray[Any], H: float, inner: Box | None) 
     lines = cv2.morphologyEx(ink, cv2.MORPH_OPEN, np.ones((length, 1), np.uint8))
     if not lines.any():
         return ink
-    n, lab, stats, _ = cv2.connectedComponentsWithStats(lines, connectivity=8)
+    n, lab, stats, _ = components_with_stats(lines)
     thin = np.zeros_like(ink)
     widest = 0
     for k in range(1, n):
@@ -383,9 +384,7 @@ def _without_line_above(b: Blob, top: float, H: float, letters: Sequence[Blob]) 
         return [b]  # all of it above the digits: printed matter, judged later
     rows = (b.pix[lo : hi + 1] > 0).sum(axis=1)
     cut = lo + int(np.flatnonzero(rows == rows.min())[-1])
-    _, _, up_stats, _ = cv2.connectedComponentsWithStats(
-        np.ascontiguousarray(b.pix[:cut]), connectivity=8
-    )
+    _, _, up_stats, _ = components_with_stats(np.ascontiguousarray(b.pix[:cut]))
     y0, y1 = b.box[1], b.box[1] + cut
     beside = any(
         min(o.box[3], y1) - max(o.box[1], y0) > 0.5 * min(o.h, cut)

@@ -9,6 +9,7 @@ import cv2
 import numpy as np
 import numpy.typing as npt
 
+from ..imaging.labels import components_with_stats
 from ..types import AlignedPage, Box, FieldCrop
 from .schema import FieldSpec, Locate, Template
 from .structure import Structure, analyse
@@ -223,7 +224,7 @@ def remove_lines(ink: Mask, frames: Sequence[Box] = ()) -> Mask:
 def _thickness(lines: Mask, length_stat: int) -> int:
     """The thickest of these rulings: pixels per unit of length (`length_stat`: the
     connected-component statistic along the lines)."""
-    _, _, stats, _ = cv2.connectedComponentsWithStats(lines, connectivity=8)
+    _, _, stats, _ = components_with_stats(lines)
     if len(stats) < 2:
         return 0
     return round(float((stats[1:, 4] / np.maximum(1, stats[1:, length_stat])).max()))
@@ -253,7 +254,7 @@ def _overflow_right(ink: Mask, box: Box, X1: int) -> int:
     if limit <= X1:
         return X1
     band = ink[y0 + bh // 5 : y1 - bh // 5, x0:limit]
-    _, _, stats, _ = cv2.connectedComponentsWithStats(band, connectivity=8)
+    _, _, stats, _ = components_with_stats(band)
     # Digit-sized strokes only: not a flat printed rule running on, nor the box's side.
     comps = sorted(
         (int(x), int(x + cw))

@@ -15,6 +15,7 @@ import cv2
 import numpy as np
 import numpy.typing as npt
 
+from ..imaging.labels import components_with_stats
 from ..types import Box
 
 __all__ = ["Rect", "Structure", "analyse", "hlines"]
@@ -51,7 +52,7 @@ def hlines(mask: Mask, min_len: int) -> list[Box]:
     opened = cv2.morphologyEx(mask, cv2.MORPH_OPEN, kernel)
     # Bridge one- or two-pixel breaks along a ruling without joining separate boxes.
     opened = cv2.morphologyEx(opened, cv2.MORPH_CLOSE, np.ones((1, 5), np.uint8))
-    _n, _, stats, _ = cv2.connectedComponentsWithStats(opened, connectivity=8)
+    _n, _, stats, _ = components_with_stats(opened)
     segs = sorted(
         (int(x), int(y), int(x + w), int(y + h))
         for x, y, w, h, _a in stats[1:]

@@ -13,6 +13,7 @@ import cv2
 import numpy as np
 import numpy.typing as npt
 
+from ..imaging.labels import components_with_stats
 from ..types import Box
 
 __all__ = ["text_lines", "trailing_group"]
@@ -28,7 +29,7 @@ def text_lines(mask: Mask, region: tuple[float, float, float, float]) -> list[Bo
     x0, y0, x1, y1 = int(region[0] * w), int(region[1] * h), int(region[2] * w), int(region[3] * h)
     sub = mask[y0:y1, x0:x1]
     # Paper texture leaves speckle clusters; characters are made of sizable strokes.
-    n, labels, stats, cents = cv2.connectedComponentsWithStats(sub, connectivity=8)
+    n, labels, stats, cents = components_with_stats(sub)
     keep = stats[:, cv2.CC_STAT_AREA] >= max(12, int((0.006 * h) ** 2))
     keep[0] = False
     sub = np.where(keep[labels], 255, 0).astype(np.uint8)
@@ -37,7 +38,7 @@ def text_lines(mask: Mask, region: tuple[float, float, float, float]) -> list[Bo
     closed = cv2.morphologyEx(
         sub, cv2.MORPH_CLOSE, cv2.getStructuringElement(cv2.MORPH_RECT, (k, 3))
     )
-    n, _labels, stats, _ = cv2.connectedComponentsWithStats(closed, connectivity=8)
+    n, _labels, stats, _ = components_with_stats(closed)
     lines = []
     for i in range(1, n):
         x, y, bw, bh, _area = stats[i]
@@ -105,7 +106,7 @@ def trailing_group(mask: Mask, region: tuple[float, float, float, float]) -> Box
     pad = (y1 - y0) // 3
     top = max(0, y0 - pad)
     sub = mask[top : y1 + pad, x0 : x1 + 1]
-    _, _, stats, _ = cv2.connectedComponentsWithStats(sub, connectivity=8)
+    _, _, stats, _ = components_with_stats(sub)
     lh = y1 - y0
     comps = [
         st
@@ -139,7 +140,7 @@ def _cap_height(mask: Mask, lines: list[Box]) -> float:
     """Height of the typed capitals and digits on the address's other lines."""
     heights: list[int] = []
     for x0, y0, x1, y1 in lines:
-        _, _, stats, _ = cv2.connectedComponentsWithStats(mask[y0:y1, x0:x1], connectivity=8)
+        _, _, stats, _ = components_with_stats(mask[y0:y1, x0:x1])
         heights += [int(st[3]) for st in stats[1:] if st[4] >= 10]
     return float(np.percentile(heights, 90)) if heights else 0.0
 
