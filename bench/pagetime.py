@@ -5,7 +5,9 @@
 
 On a shared machine one run's timings wander by a third; each page's best of `--passes`
 passes (a fresh predictor each pass, so no crop is remembered from the one before) is steadier, so two
-versions of the code can be compared by running this on each in turn. Prints the
+versions of the code can be compared by running this on each in turn (from each
+checkout with `PYTHONPATH=.`: a script otherwise imports the installed package, whichever
+checkout that is). Prints the
 pipeline's milliseconds a page (decoding apart), decoding's, their ratio, and the crops
 a page that reached the model.
 """
