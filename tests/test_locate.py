@@ -999,3 +999,15 @@ def test_a_thin_tick_half_the_height_beside_a_digit_is_not_a_one(predictor) -> N
     assert cv2.connectedComponents(ink)[0] - 1 == 3
     pieces = segment_field(_field(ink, "amount"), predictor)
     assert _labels(pieces, predictor) == [6, 8]
+
+
+def test_the_date_line_is_found_under_a_closed_digit_sitting_on_it() -> None:
+    img, _ = _cheque_page(0, 0, 0.0)
+    # A squarish 0 written onto the date line: a small closed shape whose bottom is the
+    # line, like a printed box's edge, and nothing written above the page's top border.
+    cv2.rectangle(img, (2150, 258), (2200, 300), 20, 4)
+    aligned = align(Page("x", 1, img))
+    date = locate_fields(aligned, load_template("cheque"))["date"]
+    assert date is not None
+    assert date.box[1] < 300 < date.box[3] + 10, "the crop stands on the date line"
+    assert date.box[1] > 150, "not the page's top border"

@@ -67,9 +67,10 @@ def _extend_row(mask: Mask, row: Sequence[Box]) -> Box:
 
 
 def _is_edge(line: Box, rect: Box) -> bool:
-    """A ruling that is the top or bottom edge of a printed rectangle."""
+    """A ruling that is the top or bottom edge of a printed rectangle: not a writing line
+    that a small closed shape sits on (a handwritten 0 on the date line)."""
     overlap = min(line[2], rect[2]) - max(line[0], rect[0])
-    if overlap < 0.5 * (rect[2] - rect[0]):
+    if overlap < 0.5 * (rect[2] - rect[0]) or overlap < 0.5 * (line[2] - line[0]):
         return False
     return any(abs((line[1] + line[3]) / 2 - y) <= 8 for y in (rect[1], rect[3]))
 
