@@ -51,7 +51,8 @@ class Predictor:
             rows.update(new)
             if len(self._seen) + len(new) > self.memo:
                 self._seen.clear()  # a page's crops are asked about within the page
-            self._seen.update(new)
+            if len(new) <= self.memo:  # a batch larger than the memory is not kept
+                self._seen.update(new)
         return np.stack([rows[k] for k in keys])
 
     def probs(self, crops: Sequence[npt.NDArray[Any]], *, reject: bool = True) -> npt.NDArray[Any]:
