@@ -32,13 +32,22 @@ __all__ = ["align", "failed_record", "read_fields", "read_page"]
 log = logging.getLogger(__name__)
 
 
-def align(page: Page, *, deskew: bool = True) -> AlignedPage:
+def align(page: Page, *, deskew: bool = True, max_side: int | None = None) -> AlignedPage:
     """Clean the page (polarity, contrast, binarise) and undo its skew.
 
-    The ink mask is rotated with the page rather than recomputed: one binarisation a
-    page. Specks are left to segmentation, which judges them against the digit size.
+    A page whose longer side is over `max_side` pixels is first shrunk to it (a
+    template's working resolution: about 200 dpi); the returned map still leads to the
+    page as rasterised. The ink mask is rotated with the page rather than recomputed:
+    one binarisation a page. Specks are left to segmentation, which judges them
+    against the digit size.
     """
-    gray = normalize_gray(page.image)
+    image = page.image
+    h, w = image.shape[:2]
+    if max_side is not None and max(h, w) > max_side:
+        f = max_side / max(h, w)
+        size = (max(1, round(w * f)), max(1, round(h * f)))
+        image = cv2.resize(image, size, interpolation=cv2.INTER_AREA)
+    gray = normalize_gray(image)
     ink = drop_scan_border(binarize(gray))
     angle = estimate_skew(ink) if deskew and min(gray.shape) >= 64 else 0.0
     if abs(angle) >= 0.05:
@@ -47,6 +56,8 @@ def align(page: Page, *, deskew: bool = True) -> AlignedPage:
         ink = cv2.threshold(soft, 127, 255, cv2.THRESH_BINARY)[1]
     else:
         angle, inverse = 0.0, np.array([[1.0, 0, 0], [0, 1.0, 0]])
+    if image is not page.image:  # shrunk: scale the map back up to the page's pixels
+        inverse = inverse * np.array([[w / image.shape[1]], [h / image.shape[0]]])
     return AlignedPage(page, gray, ink, angle, inverse)
 
 
@@ -307,7 +318,7 @@ def read_page(
 ) -> Record:
     """Read one page; any per-page error becomes a failed record (the batch goes on)."""
     try:
-        aligned = align(page, deskew=deskew)
+        aligned = align(page, deskew=deskew, max_side=template.max_side)
         fields = read_fields(aligned, template, predictor, review_threshold=review_threshold)
     except DigitocrError as exc:
         return failed_record(page.source, page.number, template.name, exc.message, page.sha256)

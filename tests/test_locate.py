@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 
 from digitocr.ingest.rasterize import rasterize
-from digitocr.pipeline import align
+from digitocr.pipeline import align, read_page
 from digitocr.segment.digits import segment_field
 from digitocr.templates.locate import locate_fields, remove_lines
 from digitocr.templates.schema import load_template
@@ -55,6 +55,26 @@ def test_amount_box_found_on_shifted_rotated_pages(dx: int, dy: int, angle: floa
     assert abs(cx - (box[0] + box[2]) / 2) < 25 and abs(cy - (box[1] + box[3]) / 2) < 25
     date = fields["date"]
     assert date is not None and date.box[3] <= iy0 + 5, "the date is found above the amount box"
+
+
+def test_a_page_larger_than_the_templates_size_is_read_shrunk_and_mapped_back(
+    predictor,
+) -> None:
+    img, box = _cheque_page(-120, -80, 3.0)  # 2400 px wide; the cheque template reads 1800
+    aligned = align(Page("x", 1, img), max_side=1800)
+    assert aligned.gray.shape == aligned.ink.shape == (825, 1800)
+    assert abs(aligned.skew_degrees - 3.0) < 0.3
+    rec = read_page(Page("x", 1, img), load_template("cheque"), predictor)
+    amount = rec.fields["amount"]
+    assert amount.value == "123.45" and rec.fields["date"].value == "07/11/26"
+    # Its box is given in the scan's own pixels: where the drawn box went when the
+    # page was turned, not three quarters of the way there.
+    m = cv2.getRotationMatrix2D((1200, 550), 3.0, 1.0)
+    cx, cy = m @ np.array([(box[0] + box[2]) / 2, (box[1] + box[3]) / 2, 1.0])
+    assert amount.box is not None
+    x0, y0, x1, y1 = amount.box
+    assert abs((x0 + x1) / 2 - cx) < 40 and abs((y0 + y1) / 2 - cy) < 40
+    assert x1 - x0 > 0.9 * (box[2] - box[0]), "the box at the scan's scale"
 
 
 def test_an_amount_written_on_past_its_box_is_read_whole(predictor) -> None:

@@ -40,6 +40,15 @@ def test_variant_with_other_fields_is_rejected(tmp_path: Path) -> None:
         load_template(tmp_path / "bad.yaml")
 
 
+def test_working_resolution_defaults_and_can_be_turned_off(tmp_path: Path) -> None:
+    assert load_template("cheque").max_side == 1800
+    assert load_template("form").max_side == 2400
+    (tmp_path / "full.yaml").write_text(
+        "name: full\nmax_side: null\nfields:\n  - {name: a, locate: [{method: whole}]}\n"
+    )
+    assert load_template(tmp_path / "full.yaml").max_side is None
+
+
 def test_user_template_from_pipelines() -> None:
     t = load_template(ROOT / "pipelines" / "application-form.yaml")
     assert [f.name for f in t.fields] == ["account", "phone", "dob", "amount"]
@@ -73,6 +82,7 @@ def test_unknown_template_lists_builtins() -> None:
             "  - {name: a, locate: [{method: whole}]}\n",
             "unique",
         ),
+        ("name: x\nmax_side: 100\nfields:\n  - {name: a, locate: [{method: whole}]}\n", "max_side"),
         ("name: [unclosed\n", "not valid YAML"),
         ("- just\n- a list\n", "mapping"),
     ],
