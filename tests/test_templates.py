@@ -40,13 +40,12 @@ def test_variant_with_other_fields_is_rejected(tmp_path: Path) -> None:
         load_template(tmp_path / "bad.yaml")
 
 
-def test_working_resolution_defaults_and_can_be_turned_off(tmp_path: Path) -> None:
-    assert load_template("cheque").max_side == 1800
-    assert load_template("form").max_side == 2400
-    (tmp_path / "full.yaml").write_text(
-        "name: full\nmax_side: null\nfields:\n  - {name: a, locate: [{method: whole}]}\n"
+def test_working_resolution_is_off_unless_a_template_asks(tmp_path: Path) -> None:
+    assert load_template("cheque").max_side is None
+    (tmp_path / "fast.yaml").write_text(
+        "name: fast\nmax_side: 1800\nfields:\n  - {name: a, locate: [{method: whole}]}\n"
     )
-    assert load_template(tmp_path / "full.yaml").max_side is None
+    assert load_template(tmp_path / "fast.yaml").max_side == 1800
 
 
 def test_user_template_from_pipelines() -> None:
