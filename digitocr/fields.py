@@ -217,6 +217,14 @@ def is_valid(spec: FieldSpec, value: str | None, method: str = "") -> bool:
     return n > 0
 
 
+def _year_unsure(items: Sequence[Item]) -> bool:
+    """A two-digit year with a digit the classifier hardly believes (under 0.5): more
+    likely four digits, some touching, than a year written short."""
+    seps = [k for k, i in enumerate(items) if i.separator]
+    year = [i for i in items[seps[-1] + 1 :] if not i.separator] if seps else []
+    return len(year) == 2 and min(i.confidence for i in year) < 0.5
+
+
 def missing_digits(
     spec: FieldSpec, items: Sequence[Item], value: str | None, method: str = ""
 ) -> int:
@@ -239,6 +247,8 @@ def missing_digits(
         groups = _groups(items)
         if n == 7 and len(groups) == 3 and min(len(groups[0]), len(groups[1])) == 1:
             return 1  # a day or month of one digit, zero-filled: maybe two read as one
+        if d == 6 and len(groups) == 3 and len(groups[2]) == 2 and _year_unsure(items):
+            return 2  # '2000' read as a 2 and one blob of three touching digits
     if is_valid(spec, value, method):
         return 0
     want = spec.length[0] if spec.length else 0

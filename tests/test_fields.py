@@ -147,6 +147,15 @@ def test_missing_digits(kind: str, length, read: str, missing: int) -> None:
     assert missing_digits(s, its, build_value(s, its)) == missing
 
 
+def test_a_short_year_with_a_digit_hardly_read_lacks_two_digits() -> None:
+    # '24/08/2000' with its '000' touching: one blob, read as a '0' at almost nothing.
+    read = items("24/08/20")
+    read[-1] = Item("0", 0.01, False)
+    s = spec("date")
+    assert missing_digits(s, read, build_value(s, read)) == 2
+    assert missing_digits(s, items("24/08/20"), "24/08/20") == 0, "a year written short"
+
+
 def test_an_impossible_comb_date_takes_the_runner_up_of_an_unsure_digit() -> None:
     read = items("77032024")
     read[0] = Item("7", 0.72, False, ("1", 0.25))  # a 1 read as 7: day 77
