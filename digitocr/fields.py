@@ -217,6 +217,18 @@ def is_valid(spec: FieldSpec, value: str | None, method: str = "") -> bool:
     return n > 0
 
 
+def surplus_digits(
+    spec: FieldSpec, items: Sequence[Item], value: str | None, method: str = ""
+) -> int:
+    """How many digits too many an invalid ZIP has: over 5, or over 9 for a ZIP+4 (a
+    hyphen, or 10 digits); 0 for a valid one and for other types."""
+    if spec.type != "zip" or is_valid(spec, value, method):
+        return 0
+    n = sum(not i.separator for i in items)
+    plus4 = n >= 10 or any(i.separator and i.label == "-" for i in items)
+    return max(0, n - (9 if plus4 else 5))
+
+
 def _year_unsure(items: Sequence[Item]) -> bool:
     """A two-digit year with a digit the classifier hardly believes (under 0.5): more
     likely four digits, some touching, than a year written short."""

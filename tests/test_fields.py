@@ -1,6 +1,6 @@
 import pytest
 
-from digitocr.fields import Item, build_value, is_valid, missing_digits
+from digitocr.fields import Item, build_value, is_valid, missing_digits, surplus_digits
 from digitocr.templates.schema import FieldSpec, Locate
 
 WHOLE = (Locate(method="whole"),)
@@ -145,6 +145,16 @@ def test_a_us_zip_at_the_end_of_an_address_has_5_or_9_digits() -> None:
 def test_missing_digits(kind: str, length, read: str, missing: int) -> None:
     s, its = spec(kind, length), items(read)
     assert missing_digits(s, its, build_value(s, its)) == missing
+
+
+@pytest.mark.parametrize(
+    ("read", "surplus"),
+    [("910114", 1), ("91014", 0), ("9101456", 2), ("91014-56789", 1), ("910145678", 0)],
+)
+def test_surplus_digits_of_a_us_zip(read: str, surplus: int) -> None:
+    s, its = spec("zip", (5, 9)), items(read)
+    assert surplus_digits(s, its, build_value(s, its), "trailing") == surplus
+    assert surplus_digits(spec("digits"), its, read) == 0
 
 
 def test_a_short_year_with_a_digit_hardly_read_lacks_two_digits() -> None:

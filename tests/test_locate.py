@@ -1012,6 +1012,19 @@ def test_three_digits_of_cents_are_fused_into_two_when_asked(predictor) -> None:
     ]
 
 
+def test_a_digit_broken_in_two_is_joined_when_a_zip_has_one_too_many(predictor) -> None:
+    ink = np.zeros((120, 460), np.uint8)
+    cv2.putText(ink, "12", (10, 100), cv2.FONT_HERSHEY_SIMPLEX, 3, 255, 9)
+    cv2.ellipse(ink, (170, 70), (22, 30), 0, 90, 270, 255, 8)  # a 0 drawn as two arcs
+    cv2.ellipse(ink, (196, 70), (22, 30), 0, -90, 90, 255, 8)
+    cv2.putText(ink, "45", (240, 100), cv2.FONT_HERSHEY_SIMPLEX, 3, 255, 9)
+    field = _field(ink, "zip")
+    assert len(segment_field(field, predictor)) == 6, "as segmented: the 0's arcs are two"
+    fused = segment_field(field, predictor, fuse_pair=True)
+    assert _labels(fused, predictor) == [1, 2, 0, 4, 5]
+    assert [p.guessed for p in fused] == [False, False, True, False, False]
+
+
 def test_a_thin_tick_half_the_height_beside_a_digit_is_not_a_one(predictor) -> None:
     ink = np.zeros((120, 300), np.uint8)
     cv2.putText(ink, "68", (10, 100), cv2.FONT_HERSHEY_SIMPLEX, 3, 255, 11)

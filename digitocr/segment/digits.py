@@ -161,6 +161,7 @@ def segment_field(
     extra: int = 0,
     rank: int = 0,
     fuse_cents: bool = False,
+    fuse_pair: bool = False,
 ) -> list[DigitCrop]:
     """Digit and separator crops of one field, left to right.
 
@@ -169,7 +170,9 @@ def segment_field(
     `rank`: the first of those splits takes the blob ranked so, not the likeliest; no
     pieces when there is no such blob. `fuse_cents`: an amount read with three digits
     after its decimal point (one of them cut in two): the two neighbours among them that
-    read surest as one digit are one (marked as guessed).
+    read surest as one digit are one (marked as guessed). `fuse_pair`: a field with one
+    digit too many (a digit broken in two, a speck read as a 1): the two neighbouring
+    digits, anywhere, that read surest as one digit are one (marked as guessed).
     """
     ink = field.ink
     if ink.size == 0 or not ink.any():
@@ -271,6 +274,10 @@ def segment_field(
     items.sort(key=lambda t: t[0].cx)
     if fuse_cents and score is not None:
         items = _fused_cents(items, field, H, score, guessed)
+    if fuse_pair and score is not None:
+        at = [k for k, (_, sep) in enumerate(items) if not sep]
+        pairs = [(a, b) for a, b in itertools.pairwise(at) if b == a + 1]
+        items = _joined_surest(items, pairs, field, H, score, guessed)
     out = []
     for b, sep in items:
         img = np.zeros((28, 28), np.float32) if sep else normalize_digit(_reopen(b, field, H))
@@ -290,7 +297,23 @@ def _fused_cents(
     after = list(range(points[-1] + 1, len(items)))
     if len(after) != 3 or any(items[k][1] for k in after):
         return items
-    pairs = [(after[0], after[1]), (after[1], after[2])]
+    return _joined_surest(
+        items, [(after[0], after[1]), (after[1], after[2])], field, H, score, guessed
+    )
+
+
+def _joined_surest(
+    items: list[tuple[Blob, str]],
+    pairs: list[tuple[int, int]],
+    field: FieldCrop,
+    H: float,
+    score: Scorer,
+    guessed: set[int],
+) -> list[tuple[Blob, str]]:
+    """The neighbouring pair of `pairs` (indices into `items`) that reads surest as one
+    digit, joined and marked as guessed; the items as they are when none reads as one."""
+    if not pairs:
+        return items
     unions = [union(items[a][0], items[b][0]) for a, b in pairs]
     probs = score([normalize_digit(_reopen(u, field, H)) for u in unions])
     sure = [float(p.max()) for p in probs]
