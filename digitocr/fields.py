@@ -259,7 +259,7 @@ def missing_digits(
         groups = _groups(items)
         if n == 7 and len(groups) == 3 and min(len(groups[0]), len(groups[1])) == 1:
             return 1  # a day or month of one digit, zero-filled: maybe two read as one
-        if d == 6 and len(groups) == 3 and len(groups[2]) == 2 and _year_unsure(items):
+        if d == 6 and len(groups) == 3 and _year_unsure(items):
             return 2  # '2000' read as a 2 and one blob of three touching digits
     if is_valid(spec, value, method):
         return 0
