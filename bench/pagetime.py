@@ -1,7 +1,7 @@
 """Time a page through the pipeline, best of several passes; prints numbers only.
 
     python bench/pagetime.py 'bench/out150/mnist-test/cheque/*' [--template cheque]
-        [--limit 40] [--passes 5]
+        [--limit 40] [--passes 5] [--no-orient]
 
 On a shared machine one run's timings wander by a third; each page's best of `--passes`
 passes (a fresh predictor each pass, so no crop is remembered from the one before) is steadier, so two
@@ -33,6 +33,9 @@ def main() -> None:
     ap.add_argument("--template", default="cheque")
     ap.add_argument("--limit", type=int, default=40)
     ap.add_argument("--passes", type=int, default=5)
+    ap.add_argument(
+        "--no-orient", action="store_true", help="read pages as they come (no way-up trials)"
+    )
     a = ap.parse_args()
     files = sorted(f for f in glob.glob(a.pattern) if not f.endswith(".json"))[: a.limit]
     if not files:
@@ -53,7 +56,7 @@ def main() -> None:
         return pred
 
     for page in rasterize(files[0]):  # warm up
-        read_page(page, tmpl, predictor())
+        read_page(page, tmpl, predictor(), orient=not a.no_orient)
     best = np.full(len(files), np.inf)
     decode = np.full(len(files), np.inf)
     for _ in range(a.passes):
@@ -65,7 +68,7 @@ def main() -> None:
             decode[i] = min(decode[i], time.perf_counter() - t)
             t = time.perf_counter()
             for page in pages:
-                read_page(page, tmpl, pred)
+                read_page(page, tmpl, pred, orient=not a.no_orient)
             best[i] = min(best[i], time.perf_counter() - t)
     print(f"files                         {len(files)}")
     print(f"pipeline_ms_per_file          {1000 * best.mean():.1f}")

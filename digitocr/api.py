@@ -90,7 +90,12 @@ def read(
         page = Page(source="<array>", number=1, image=np.ascontiguousarray(arr))
         return [
             read_page(
-                page, tmpl, predictor, deskew=opts.deskew, review_threshold=opts.review_threshold
+                page,
+                tmpl,
+                predictor,
+                deskew=opts.deskew,
+                orient=opts.orient,
+                review_threshold=opts.review_threshold,
             )
         ]
     return list(iter_file_records(str(source), tmpl, predictor, opts))

@@ -126,6 +126,13 @@ def run(
         ),
     ] = False,
     deskew: Annotated[bool, typer.Option(help="Estimate and undo page skew.")] = True,
+    orient: Annotated[
+        bool,
+        typer.Option(
+            help="Read pages scanned sideways or upside down turned upright (the template's "
+            "page aspect, then the way up with the most sure digits)."
+        ),
+    ] = True,
     quiet: Annotated[
         bool, typer.Option("--quiet", "-q", help="No progress bar or summary.")
     ] = False,
@@ -154,6 +161,7 @@ def run(
                 max_pixels=max_pixels,
                 resume=resume,
                 deskew=deskew,
+                orient=orient,
             )
         except ValidationError as exc:
             err = exc.errors()[0]

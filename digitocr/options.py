@@ -54,4 +54,5 @@ class RunOptions(BaseModel):
     page_timeout: float | None = Field(None, gt=0)
     max_pixels: int = Field(200_000_000, ge=1)
     deskew: bool = True
+    orient: bool = True  # read pages scanned sideways or upside down turned upright
     resume: bool = False

@@ -122,6 +122,9 @@ class Record:
     skew_degrees: float | None = None
     fields: dict[str, FieldResult] = field(default_factory=dict)
     sha256: str = ""
+    # Clockwise degrees (0, 90, 180, 270) the page's content was turned as scanned; it
+    # was read turned back upright. None on a failed page.
+    orientation: int | None = 0
 
     @classmethod
     def from_export(cls, d: dict[str, Any]) -> Record:
@@ -147,6 +150,7 @@ class Record:
             d["skew_degrees"],
             fields,
             d.get("sha256", ""),
+            d.get("orientation", 0),
         )
 
     def export(self) -> dict[str, Any]:
@@ -157,5 +161,6 @@ class Record:
             "status": self.status,
             "error": self.error,
             "skew_degrees": None if self.skew_degrees is None else round(self.skew_degrees, 2),
+            "orientation": self.orientation,
             "fields": {k: v.export() for k, v in self.fields.items()},
         }

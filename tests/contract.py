@@ -45,12 +45,15 @@ class RecordOut(BaseModel):
     status: Literal["ok", "failed"]
     error: str | None
     skew_degrees: float | None
+    # Added to the contract's keys: how the page was turned as scanned (clockwise).
+    orientation: Literal[0, 90, 180, 270] | None
     fields: dict[str, FieldOut]
 
     @model_validator(mode="after")
     def _rules(self) -> RecordOut:
         if self.status == "failed":
             assert self.error and "\n" not in self.error and self.fields == {}
+            assert self.orientation is None
         else:
-            assert self.error is None
+            assert self.error is None and self.orientation is not None
         return self

@@ -71,6 +71,27 @@ def test_json_outputs_follow_the_contract(tmp_path: Path, suffix: str) -> None:
     assert files == sorted(files[:4]) + [files[4]] * 3, "input order, folders walked sorted"
 
 
+def test_a_page_scanned_upside_down_is_read_turned_unless_no_orient(tmp_path: Path) -> None:
+    import cv2
+
+    from digitocr.ingest.rasterize import rasterize
+
+    img = next(rasterize(str(SAMPLES / "cheque" / "cheque_0003.pdf"))).image
+    cv2.imwrite(str(tmp_path / "upside_down.png"), cv2.rotate(img, cv2.ROTATE_180))
+    for flag, turn, amount in (("--orient", 180, "70"), ("--no-orient", 0, None)):
+        out = tmp_path / f"r{flag}.jsonl"
+        args = ("run", str(tmp_path / "upside_down.png"), "--template", "cheque", "--out", str(out))
+        code, _, err = _run(*args, flag, "--workers", "1")
+        assert code == 0, err
+        (rec,) = [json.loads(x) for x in out.read_text().splitlines()]
+        RecordOut.model_validate(rec)
+        assert rec["orientation"] == turn
+        if amount is not None:
+            assert rec["fields"]["amount"]["value"] == amount
+        else:
+            assert rec["fields"]["amount"]["value"] != "70"
+
+
 def test_leading_zeros_survive_csv(tmp_path: Path) -> None:
     import cv2
     import numpy as np

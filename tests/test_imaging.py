@@ -6,6 +6,7 @@ from hypothesis import strategies as st
 
 from digitocr.imaging.binarize import binarize, drop_scan_border, normalize_gray
 from digitocr.imaging.deskew import estimate_skew, rotate
+from digitocr.imaging.orientation import line_direction
 
 
 def _text_page(angle: float, seed: int = 0) -> np.ndarray:
@@ -36,6 +37,14 @@ def test_rotate_undoes_the_skew() -> None:
     fixed, inverse = rotate(page, 3.0)
     assert abs(estimate_skew(binarize(normalize_gray(fixed)))) < 0.3
     assert inverse.shape == (2, 3)
+
+
+@pytest.mark.parametrize("angle", [-0.5, 0.0, 0.5])  # the cue is taken after deskewing
+def test_lines_of_text_tell_a_page_turned_a_quarter(angle: float) -> None:
+    ink = binarize(normalize_gray(_text_page(angle)))
+    assert line_direction(ink) > 0.17
+    assert line_direction(np.ascontiguousarray(np.rot90(ink))) < -0.17
+    assert line_direction(np.zeros((300, 400), np.uint8)) == 0.0
 
 
 def test_light_ink_on_dark_paper_is_inverted() -> None:

@@ -119,3 +119,61 @@ def test_an_amount_with_a_digit_of_its_cents_cut_in_two_is_read_and_flagged() ->
     (rec,) = digitocr.read(np.pad(255 - ink, 20, constant_values=255), template="amount")
     assert rec.fields["amount"].value == "1480"
     assert not rec.fields["amount"].needs_review
+
+
+def _turned_box(box: tuple[int, ...], degrees: int, w: int, h: int) -> tuple[int, ...]:
+    """A box of a w x h upright page, in the pixels of that page turned `degrees` clockwise."""
+    x0, y0, x1, y1 = box
+    return {
+        90: (h - y1, x0, h - y0, x1),
+        180: (w - x1, h - y1, w - x0, h - y0),
+        270: (y0, w - x1, y1, w - x0),
+    }[degrees]
+
+
+@pytest.mark.parametrize(
+    ("sample", "template"),
+    [
+        ("cheque/cheque_0000.jpg", "cheque"),  # the template's page aspect tells sideways
+        ("envelope/envelope_0000.jpg", "envelope"),  # no aspect: the lines of the address do
+    ],
+)
+@pytest.mark.parametrize("degrees", [90, 180, 270])
+def test_a_page_scanned_turned_is_read_upright(predictor, sample, template, degrees) -> None:
+    img = cv2.imread(str(ROOT / "samples" / sample), cv2.IMREAD_GRAYSCALE)
+    h, w = img.shape
+    upright = digitocr.read(img, template, predictor=predictor)[0]
+    assert upright.orientation == 0
+    assert all(f.value for f in upright.fields.values())
+    turned = np.ascontiguousarray(np.rot90(img, -degrees // 90))  # content turned clockwise
+    rec = digitocr.read(turned, template, predictor=predictor)[0]
+    assert rec.orientation == degrees
+    assert rec.export()["orientation"] == degrees
+    for name, field in upright.fields.items():
+        got = rec.fields[name]
+        assert got.value == field.value
+        assert len(got.digits) == len(field.digits)
+        # Digit boxes are in the pixels of the page as scanned (turned).
+        for a, b in zip(field.digits, got.digits, strict=True):
+            want = _turned_box(a.box, degrees, w, h)
+            assert max(abs(p - q) for p, q in zip(want, b.box, strict=True)) <= 3, (want, b.box)
+    # Without --orient the page is read as it comes: nothing right, or upside-down digits.
+    plain = digitocr.read(
+        turned,
+        template,
+        predictor=predictor,
+        options=RunOptions(template=template, orient=False),
+    )[0]
+    assert plain.orientation == 0
+    assert any(plain.fields[n].value != f.value for n, f in upright.fields.items())
+
+
+def test_a_cut_out_field_is_never_turned(predictor) -> None:
+    """A crop read whole is taken as it comes ('60' upside down is a fair '09'): here
+    '2457' upside down, which would read better turned, stays as it is."""
+    img = np.full((80, 260), 255, np.uint8)
+    cv2.putText(img, "2457", (15, 62), cv2.FONT_HERSHEY_SIMPLEX, 2.0, 0, 6)
+    assert digitocr.read(img, "digits", predictor=predictor)[0].fields["digits"].value == "2457"
+    upside_down = np.ascontiguousarray(np.rot90(img, 2))
+    rec = digitocr.read(upside_down, "digits", predictor=predictor)[0]
+    assert rec.orientation == 0 and rec.fields["digits"].value != "2457"

@@ -114,6 +114,7 @@ def _file_records(
                     template,
                     predictor,
                     deskew=options.deskew,
+                    orient=options.orient,
                     review_threshold=options.review_threshold,
                 )
         except PageTimeoutError as exc:
