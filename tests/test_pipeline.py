@@ -9,6 +9,7 @@ import pytest
 
 import digitocr
 from digitocr.options import RunOptions
+from digitocr.types import DigitResult, FieldResult
 
 from .conftest import ROOT
 
@@ -177,3 +178,25 @@ def test_a_cut_out_field_is_never_turned(predictor) -> None:
     upside_down = np.ascontiguousarray(np.rot90(img, 2))
     rec = digitocr.read(upside_down, "digits", predictor=predictor)[0]
     assert rec.orientation == 0 and rec.fields["digits"].value != "2457"
+
+
+def _field(value: str, confidence: float, *, valid: bool = True) -> FieldResult:
+    digits = tuple(DigitResult(c, confidence, (0, 0, 1, 1)) for c in value if c.isdigit())
+    return FieldResult(value, confidence, valid, not valid or confidence < 0.95, digits)
+
+
+def test_digits_that_read_the_same_upside_down_do_not_turn_a_page() -> None:
+    from digitocr.pipeline import _better
+
+    # '10080' upside down is a sure '08001': the turn is no better, though accepted.
+    assert not _better({"zip": _field("08001", 0.997)}, {"zip": _field("10080", 0.72)}, even=False)
+    # A sure '4725' against a reading that made no valid value: turned.
+    assert _better(
+        {"zip": _field("47255", 0.99)}, {"zip": _field("1", 0.3, valid=False)}, even=False
+    )
+    # One sure digit is not enough against nothing (a sideways amount box).
+    assert not _better(
+        {"amount": _field("7", 1.0)}, {"amount": _field("", 0.0, valid=False)}, even=False
+    )
+    # The two sideways ways compete evenly.
+    assert _better({"zip": _field("47255", 0.6)}, {"zip": _field("47255", 0.5)}, even=True)
