@@ -382,11 +382,13 @@ _TELLS_WAY_UP = dict(
 )
 
 
-def _evidence(fields: dict[str, FieldResult]) -> float:
+def _evidence(fields: dict[str, FieldResult], *, quarter: bool = False) -> float:
     """How well a page read, for choosing its way up: over its valid fields, the sum of
-    what each digit tells of the way up (`_TELLS_WAY_UP`), times the field's confidence."""
+    what each digit tells of the way up (`_TELLS_WAY_UP` against the page upside down;
+    `quarter`: against it turned a quarter, where no digit reads as one: 1 each), times
+    the field's confidence."""
     return sum(
-        f.confidence * sum(_TELLS_WAY_UP.get(d.label, 0.0) for d in f.digits)
+        f.confidence * sum(1.0 if quarter else _TELLS_WAY_UP.get(d.label, 0.0) for d in f.digits)
         for f in fields.values()
         if f.valid
     )
@@ -453,17 +455,27 @@ _LATER_WAY = 2.0
 _LEAST_EVIDENCE = 1.0
 
 
-def _better(new: dict[str, FieldResult], old: dict[str, FieldResult], *, even: bool) -> bool:
-    """Whether a later way up reads better than the reading in hand (`even`: the two
-    sideways ways, tried first together: more evidence). Otherwise at least
-    `_LEAST_EVIDENCE`, and twice the evidence in hand or more of it with more fields
-    accepted."""
-    e_new, e_old = _evidence(new), _evidence(old)
-    if even:
+def _better(
+    new: dict[str, FieldResult],
+    old: dict[str, FieldResult],
+    *,
+    even: bool,
+    first: bool,
+    quarter: bool = False,
+) -> bool:
+    """Whether a way up reads better than the reading in hand. `first`: both come from
+    the ways tried first (90 and 270 on a page the aspect calls sideways): more evidence.
+    Otherwise at least `_LEAST_EVIDENCE`, and more evidence (`even`: a sideways way on a
+    page whose lines run down it) or twice as much, or more with more fields accepted.
+    `quarter`: the two ways are a quarter turn apart (see `_evidence`)."""
+    e_new, e_old = _evidence(new, quarter=quarter), _evidence(old, quarter=quarter)
+    if first:
         return e_new > e_old
     if e_new < _LEAST_EVIDENCE:
         return False
-    return e_new > _LATER_WAY * e_old or (_accepted(new) > _accepted(old) and e_new > e_old)
+    if e_new > (1.0 if even else _LATER_WAY) * e_old:
+        return True
+    return _accepted(new) > _accepted(old) and e_new > e_old
 
 
 def _read_oriented(
@@ -475,24 +487,31 @@ def _read_oriented(
 ) -> tuple[AlignedPage, dict[str, FieldResult], int]:
     """Read the page the way up that reads best (`_evidence`: the most digits read surely).
 
-    Sideways first when the page fits the template's page aspect only turned a quarter,
-    or, where the aspect does not tell, when the lines of its ink run down the page
-    (after deskewing): then it is read with its content turned back both ways (90 and
-    270 degrees clockwise) and, while the reading is poor, as it comes and upside down.
-    Any other page is read as it comes and, while the reading is poor, upside down. Poor:
+    Sideways first when the page fits the template's page aspect only turned a quarter:
+    it is read with its content turned back both ways (90 and 270 degrees clockwise)
+    and, while the reading is poor, as it comes and upside down. Any other page is read
+    as it comes and, while the reading is poor, turned back both ways if the template
+    gives no aspect and the lines of its ink run down the page (after deskewing), then
+    upside down. Poor:
     fewer than half the fields accepted (valid and sure), and under `_LEAST_EVIDENCE` a
-    field. A
-    way tried later replaces the reading in hand only if it reads twice as well
-    (`_LATER_WAY`), or better with more fields accepted, and at least `_LEAST_EVIDENCE`.
+    field. A way tried later replaces the reading in hand only if it reads at least
+    `_LEAST_EVIDENCE` and twice as well (`_LATER_WAY`; better is enough for the sideways
+    ways of a page whose lines run down it), or better with more fields accepted.
     """
     n = len(template.fields)
     turned = _aspect_turned(page, template)
-    as_is = None
-    if turned is None:
+    if turned:
+        groups = [[90, 270], [0, 180]]
+        as_is = None
+    else:
+        groups = [[0], [180]]
         as_is = align(page, deskew=deskew, max_side=template.max_side)
-        turned = line_direction(as_is.ink) < 0
-    groups = [[90, 270], [0, 180]] if turned else [[0], [180]]
+        if turned is None and line_direction(as_is.ink) < 0:
+            # No aspect to go by, and the lines run down the page: sideways, or a
+            # portrait envelope written in vertical lines; as it comes first all the same.
+            groups.insert(1, [90, 270])
     best: tuple[AlignedPage, dict[str, FieldResult], int] | None = None
+    best_group = 0
     for k, group in enumerate(groups):
         for degrees in group:
             if best is not None and _accepted(best[1]) == n:
@@ -500,8 +519,14 @@ def _read_oriented(
             aligned, fields = _read_turned(
                 page, degrees, template, predictor, deskew, review_threshold, as_is
             )
-            if best is None or _better(fields, best[1], even=k == 0 and len(group) == 2):
-                best = (aligned, fields, degrees)
+            if best is None or _better(
+                fields,
+                best[1],
+                even=group == [90, 270],
+                first=k == best_group == 0,
+                quarter=(degrees - best[2]) % 180 != 0,
+            ):
+                best, best_group = (aligned, fields, degrees), k
         assert best is not None
         if 2 * _accepted(best[1]) >= n or _evidence(best[1]) >= _LEAST_EVIDENCE * n:
             # Half the fields or more accepted, or enough digits that tell the way up

@@ -189,14 +189,31 @@ def test_digits_that_read_the_same_upside_down_do_not_turn_a_page() -> None:
     from digitocr.pipeline import _better
 
     # '10080' upside down is a sure '08001': the turn is no better, though accepted.
-    assert not _better({"zip": _field("08001", 0.997)}, {"zip": _field("10080", 0.72)}, even=False)
+    assert not _better(
+        {"zip": _field("08001", 0.997)}, {"zip": _field("10080", 0.72)}, even=False, first=False
+    )
     # A sure '4725' against a reading that made no valid value: turned.
     assert _better(
-        {"zip": _field("47255", 0.99)}, {"zip": _field("1", 0.3, valid=False)}, even=False
+        {"zip": _field("47255", 0.99)},
+        {"zip": _field("1", 0.3, valid=False)},
+        even=False,
+        first=False,
     )
     # One sure digit is not enough against nothing (a sideways amount box).
     assert not _better(
-        {"amount": _field("7", 1.0)}, {"amount": _field("", 0.0, valid=False)}, even=False
+        {"amount": _field("7", 1.0)},
+        {"amount": _field("", 0.0, valid=False)},
+        even=False,
+        first=False,
     )
-    # The two sideways ways compete evenly.
-    assert _better({"zip": _field("47255", 0.6)}, {"zip": _field("47255", 0.5)}, even=True)
+    # The two sideways ways of a page the aspect calls sideways compete evenly.
+    assert _better(
+        {"zip": _field("47255", 0.6)}, {"zip": _field("47255", 0.5)}, even=True, first=True
+    )
+    # A sideways way on a page whose lines run down it needs more, not twice as much.
+    assert _better(
+        {"zip": _field("47255", 0.6)}, {"zip": _field("47255", 0.5)}, even=True, first=False
+    )
+    assert not _better(
+        {"zip": _field("47", 0.6)}, {"zip": _field("4", 0.5)}, even=True, first=False
+    )

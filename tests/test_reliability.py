@@ -235,10 +235,18 @@ def test_killed_run_resumes_to_the_same_result(tmp_path: Path, suffix: str) -> N
 def test_sigterm_stops_cleanly_and_says_interrupted(tmp_path: Path) -> None:
     folder = _many_inputs(tmp_path, 300)
     out = tmp_path / "r.json"
+    overlays = tmp_path / "overlays"
     proc = subprocess.Popen(
-        _cli(str(folder), "--out", str(out), "--workers", "1"), stderr=subprocess.PIPE, text=True
+        _cli(str(folder), "--out", str(out), "--workers", "1", "--overlays", str(overlays)),
+        stderr=subprocess.PIPE,
+        text=True,
     )
-    time.sleep(2.5)
+    # Signal once pages have been read (an overlay per page, drawn before its record is
+    # written): a loaded machine can take seconds to start, and a signal during start-up
+    # stops it before any page.
+    deadline = time.monotonic() + 60
+    while len(list(overlays.glob("*.png"))) < 3 and time.monotonic() < deadline:
+        time.sleep(0.1)
     proc.send_signal(signal.SIGTERM)
     _, err = proc.communicate(timeout=60)
     assert proc.returncode == 130, err
