@@ -449,7 +449,7 @@ def _read_turned(
 # right way up, and upside-down boxed postal codes of 0, 6, 8 and 9 can read as well as
 # a hard upright one (6 of 300 generated envelopes turned at 1x).
 _LATER_WAY = 2.0
-# ... and read at least this much (`_evidence`; about one sure 4 and a 2): a page whose
+# ... and read at least this much (`_evidence`; a little more than one sure 4): a page whose
 # upright reading tells little of its way up (an amount '100.00') is not turned for a
 # sure '7' read upside down.
 _LEAST_EVIDENCE = 1.0
@@ -492,11 +492,11 @@ def _read_oriented(
     and, while the reading is poor, as it comes and upside down. Any other page is read
     as it comes and, while the reading is poor, turned back both ways if the template
     gives no aspect and the lines of its ink run down the page (after deskewing), then
-    upside down. Poor:
-    fewer than half the fields accepted (valid and sure), and under `_LEAST_EVIDENCE` a
-    field. A way tried later replaces the reading in hand only if it reads at least
-    `_LEAST_EVIDENCE` and twice as well (`_LATER_WAY`; better is enough for the sideways
-    ways of a page whose lines run down it), or better with more fields accepted.
+    upside down. Poor: fewer than half the fields accepted (valid and sure), and under
+    `_LEAST_EVIDENCE` a field. A way tried later replaces the reading in hand only if it
+    reads at least `_LEAST_EVIDENCE` and twice as well (`_LATER_WAY`; better is enough
+    for the sideways ways of a page whose lines run down it), or better with more fields
+    accepted.
     """
     n = len(template.fields)
     turned = _aspect_turned(page, template)
