@@ -67,8 +67,7 @@ def read(
     Raises `ConfigError`/`ModelError`/`TemplateError` for bad set-up; a page that
     cannot be read comes back as a record with status "failed".
     """
-    from .engines.local import iter_file_records, make_predictor
-    from .pipeline import read_page
+    from .engines.local import iter_file_records, make_predictor, read_with_options
 
     tmpl = _template(template)
     opts = options or RunOptions(template=tmpl.name)
@@ -88,16 +87,7 @@ def read(
                 np.uint8
             )
         page = Page(source="<array>", number=1, image=np.ascontiguousarray(arr))
-        return [
-            read_page(
-                page,
-                tmpl,
-                predictor,
-                deskew=opts.deskew,
-                orient=opts.orient,
-                review_threshold=opts.review_threshold,
-            )
-        ]
+        return [read_with_options(page, tmpl, predictor, opts)]
     return list(iter_file_records(str(source), tmpl, predictor, opts))
 
 

@@ -19,7 +19,7 @@ from ..ingest.rasterize import rasterize
 from ..options import RunOptions
 from ..pipeline import failed_record, read_page
 from ..templates.schema import Template
-from ..types import Record
+from ..types import Page, Record
 
 __all__ = ["available_cores", "iter_file_records", "run_local"]
 
@@ -39,6 +39,20 @@ def make_predictor(options: RunOptions) -> Any:
 
     engine = OnnxEngine(options.model, device=options.device.value, threads=1)
     return Predictor(engine, batch_size=options.batch_size)
+
+
+def read_with_options(
+    page: Page, template: Template, predictor: Any, options: RunOptions
+) -> Record:
+    """One page through the pipeline with the run's page options."""
+    return read_page(
+        page,
+        template,
+        predictor,
+        deskew=options.deskew,
+        orient=options.orient,
+        review_threshold=options.review_threshold,
+    )
 
 
 @contextmanager
@@ -109,14 +123,7 @@ def _file_records(
             continue
         try:
             with _deadline(options.page_timeout):
-                rec = read_page(
-                    page,
-                    template,
-                    predictor,
-                    deskew=options.deskew,
-                    orient=options.orient,
-                    review_threshold=options.review_threshold,
-                )
+                rec = read_with_options(page, template, predictor, options)
         except PageTimeoutError as exc:
             rec = failed_record(path, page.number, template.name, exc.message, page.sha256)
         if options.overlays is not None:
