@@ -1045,3 +1045,28 @@ def test_the_date_line_is_found_under_a_closed_digit_sitting_on_it() -> None:
     assert date is not None
     assert date.box[1] < 300 < date.box[3] + 10, "the crop stands on the date line"
     assert date.box[1] > 150, "not the page's top border"
+
+
+@pytest.mark.parametrize("step", [44, 48])
+def test_four_digits_touching_are_split_into_four_when_the_field_lacks_three(
+    predictor, step: int
+) -> None:
+    """A ZIP+4's last four digits written as one blob ('0868'): two digits at a time
+    (cutting the blob in two, then a piece in two) finds no pair of sure digits, so the
+    blob is read as the number of digits the field lacks, at once."""
+    from digitocr.segment.blobs import components
+    from digitocr.segment.normalize import normalize_digit
+    from digitocr.segment.split import force_splits
+
+    ink = np.zeros((120, 420), np.uint8)
+    cv2.putText(ink, "5", (10, 100), cv2.FONT_HERSHEY_SIMPLEX, 3, 255, 9)
+    for i, digit in enumerate("0868"):
+        cv2.putText(ink, digit, (110 + i * step, 100), cv2.FONT_HERSHEY_SIMPLEX, 3, 255, 9)
+    blobs = sorted((b for b in components(ink) if b.h > 40), key=lambda b: b.box[0])
+    assert len(blobs) == 2, "the test needs the four digits touching"
+    out = force_splits(blobs, 70.0, predictor, 3)
+    assert out is not None and len(out) == 5
+    read = predictor([normalize_digit(b.crop()) for b in out]).argmax(axis=1)
+    assert read.tolist() == [5, 0, 8, 6, 8]
+    # It lacks one digit only: the blob is cut in two, never more.
+    assert len(force_splits(blobs, 70.0, predictor, 1) or []) == 3

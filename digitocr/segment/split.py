@@ -232,6 +232,13 @@ def bend(p: Blob) -> float:
     return float(np.sqrt(np.mean((cx - fit) ** 2)) / len(rows))
 
 
+def _whole_digit(p: Blob, label: int, b: Blob) -> bool:
+    """Whether a piece cut from `b` and read as `label` can be a whole digit: no narrower
+    than 98% of MNIST digits of its class, and a '1' a straight stroke of the blob's
+    full height (the edge of a 0, 4 or 7 cut off, or half a 0, reads as one)."""
+    return p.w >= _NARROW[label] * p.h and (label != 1 or (p.h >= 0.9 * b.h and bend(p) < _BENT))
+
+
 def split_two(b: Blob, H: float, score: Scorer) -> tuple[float, list[Blob]]:
     """The surest reading of `b` as two digits side by side, whatever its width.
 
@@ -256,20 +263,64 @@ def split_two(b: Blob, H: float, score: Scorer) -> tuple[float, list[Blob]]:
         return 0.0, [b]
     probs = score([normalize_digit(p.crop()) for pair in pairs for p in pair])
     flat = [p for pair in pairs for p in pair]
-    # A '1' must be a straight full-height stroke: the edge of a 0, 4 or 7 cut off, or
-    # half a 0, reads as one.
     ok = np.array(
-        [
-            p.w >= _NARROW[(c := int(np.argmax(pr)))] * p.h
-            and (c != 1 or (p.h >= 0.9 * b.h and bend(p) < _BENT))
-            for p, pr in zip(flat, probs, strict=True)
-        ]
+        [_whole_digit(p, int(np.argmax(pr)), b) for p, pr in zip(flat, probs, strict=True)]
     )
     sure = (probs.max(axis=1) * ok).reshape(-1, 2).prod(axis=1)
     k = int(np.argmax(sure))
     if sure[k] <= 0:
         return 0.0, [b]
     return float(sure[k]), list(pairs[k])
+
+
+# A blob this many digit heights wide may be three or more digits touching.
+_MANY = 1.5
+
+
+def split_n(b: Blob, H: float, score: Scorer, n: int) -> tuple[float, list[Blob]]:
+    """The surest reading of `b` as `n` digits side by side (three or more touching,
+    whose projection has too few valleys to cut at).
+
+    Cuts at the valleys and every eighth of a digit's share of the width; each piece is
+    0.35-1.8 shares wide, most of the blob's height, and can be a whole digit.
+    Dynamic programming keeps the cuts whose pieces read surest; returns the geometric
+    mean of their confidences and the pieces, or (0, [b]).
+    """
+    proj = (b.pix > 0).sum(axis=0)
+    w = len(proj)
+    share = w / n
+    step = max(1, round(share / 4))
+    inner = set(range(step, w - step + 1, step)) | set(_valleys(proj, H))
+    cuts = [0, *sorted(c for c in inner if 0 < c < w), w]
+    spans = [
+        (i, j)
+        for i in range(len(cuts))
+        for j in range(i + 1, len(cuts))
+        if 0.35 * share <= cuts[j] - cuts[i] <= 1.8 * share
+    ]
+    found = [(k, p) for k in spans if (p := piece(b, cuts[k[0]], cuts[k[1]])) is not None]
+    found = [(k, p) for k, p in found if p.h >= 0.6 * b.h]
+    if not found:
+        return 0.0, [b]
+    probs = score([normalize_digit(p.crop()) for _, p in found])
+    logs: dict[tuple[int, int], float] = {}
+    for (k, p), pr in zip(found, probs, strict=True):
+        if _whole_digit(p, int(np.argmax(pr)), b):
+            logs[k] = float(np.log(max(float(pr.max()), 1e-9)))
+    # best[(j, m)]: the surest m pieces from column 0 to cut j.
+    best: dict[tuple[int, int], tuple[float, list[tuple[int, int]]]] = {(0, 0): (0.0, [])}
+    for i, j in sorted(logs, key=lambda k: (k[0], k[1])):
+        for m in range(n):
+            if (i, m) in best:
+                total, path = best[(i, m)]
+                cand = (total + logs[(i, j)], [*path, (i, j)])
+                if cand[0] > best.get((j, m + 1), (-np.inf, []))[0]:
+                    best[(j, m + 1)] = cand
+    end = best.get((len(cuts) - 1, n))
+    if end is None:
+        return 0.0, [b]
+    by_key = dict(found)
+    return float(np.exp(end[0] / n)), [by_key[k] for k in end[1]]
 
 
 def force_splits(
@@ -287,9 +338,24 @@ def force_splits(
     out = list(blobs)
     if extra <= 0 or not out:
         return out
-    tries: dict[Box, tuple[float, list[Blob]]] = {}
+    tries: dict[Box, list[tuple[float, list[Blob]]]] = {}
     wide: dict[Box, bool] = {}
-    for _ in range(extra):
+
+    def readings(b: Blob, room: int) -> list[tuple[float, list[Blob]]]:
+        # As two digits (scored by the geometric mean of the pair's confidences) and, for
+        # a blob wide enough for three or more while the field lacks that many, as each
+        # such number of digits where those read surely (geometric mean 0.9).
+        sure, pieces = split_two(b, H, score)
+        out = [(float(np.sqrt(sure)), pieces)] if len(pieces) == 2 else []
+        if room >= 2 and b.w >= _MANY * H:
+            for n in range(3, min(room + 1, int(b.w / (0.4 * H))) + 1):
+                more = split_n(b, H, score, n)
+                if len(more[1]) == n and more[0] >= _SPLIT[3]:
+                    out.append(more)  # only as a sure reading: the pairs' search is safer
+        return out
+
+    added = 0
+    while added < extra:
         new = [b for b in out if b.box not in wide]
         if new:
             probs = score([normalize_digit(b.crop()) for b in new])
@@ -297,19 +363,21 @@ def force_splits(
                 wide[b.box] = b.w > _WIDE[int(np.argmax(pr))] * b.h
         # Wide blobs rank first: the narrow ones are tried (each a batch of some twenty
         # cuts to classify) only when the wide ones give too few two-digit readings.
+        room = extra - added
         for pool in ([k for k, b in enumerate(out) if wide[b.box]], range(len(out))):
             for k in pool:
                 if out[k].box not in tries:
-                    tries[out[k].box] = split_two(out[k], H, score)
-            cands = [k for k in pool if len(tries[out[k].box][1]) == 2]
-            cands.sort(key=lambda k: (wide[out[k].box], tries[out[k].box][0]), reverse=True)
+                    tries[out[k].box] = readings(out[k], room)
+            cands = [(k, r) for k in pool for r in tries[out[k].box] if len(r[1]) <= room + 1]
+            cands.sort(key=lambda c: (wide[out[c[0]].box], c[1][0]), reverse=True)
             if rank < len(cands):
                 break
         if rank >= len(cands):
             return None if rank else out
-        k = cands[rank]
+        k, (_, pieces) = cands[rank]
         rank = 0
-        out[k : k + 1] = tries[out[k].box][1]
+        added += len(pieces) - 1
+        out[k : k + 1] = pieces
     return out
 
 
