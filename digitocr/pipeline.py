@@ -152,9 +152,9 @@ def _read_one(
             not is_valid(spec, value, how) or fused[1] > confidence
         ):
             value, confidence, digits = fused[0], fused[1], fused[2]
-    if spec.type == "zip" and not field.cells and surplus_digits(spec, items, value, how) == 1:
-        # One digit too many for a ZIP (a 4 broken in two, a speck read as a 1): join
-        # the neighbours that read surest as one digit; a guess, so reviewed.
+    if not field.cells and surplus_digits(spec, items, value, how) == 1:
+        # One digit too many for a ZIP or a date (a 4 broken in two, a speck read as a
+        # 1): join the neighbours that read surest as one digit; a guess, so reviewed.
         fused = _reading(field, spec, predictor, aligned.rotation, shape, 0, pair=True)
         if is_valid(spec, fused[0], how):
             value, confidence, digits = fused[0], fused[1], fused[2]

@@ -157,6 +157,16 @@ def test_surplus_digits_of_a_us_zip(read: str, surplus: int) -> None:
     assert surplus_digits(spec("digits"), its, read) == 0
 
 
+@pytest.mark.parametrize(
+    ("read", "surplus"),
+    [("12/675/2020", 1), ("12/05/20208", 1), ("12/05/2020", 0), ("126/75/20208", 0)],
+)
+def test_surplus_digits_of_a_date(read: str, surplus: int) -> None:
+    """Nine digits and no date: one too many. A date, or ten digits, is left alone."""
+    s, its = spec("date"), items(read)
+    assert surplus_digits(s, its, build_value(s, its)) == surplus
+
+
 def test_a_short_year_with_a_digit_hardly_read_lacks_two_digits() -> None:
     # '24/08/2000' with its '000' touching: one blob, read as a '0' at almost nothing.
     read = items("24/08/20")

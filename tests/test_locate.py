@@ -1025,6 +1025,31 @@ def test_a_digit_broken_in_two_is_joined_when_a_zip_has_one_too_many(predictor) 
     assert [p.guessed for p in fused] == [False, False, True, False, False]
 
 
+def test_a_digit_broken_in_two_is_joined_when_a_date_has_one_too_many(predictor) -> None:
+    """'12/05/2020' with the 0 drawn as two arcs: nine digits, no date. The neighbours
+    that read surest as one digit are joined; the reading is a guess, under review."""
+    import types
+
+    from digitocr.pipeline import _read_one
+    from digitocr.templates.schema import load_template
+
+    ink = np.zeros((120, 760), np.uint8)
+    cv2.putText(ink, "12", (10, 100), cv2.FONT_HERSHEY_SIMPLEX, 3, 255, 9)
+    cv2.line(ink, (150, 105), (180, 30), 255, 7)
+    cv2.ellipse(ink, (225, 70), (22, 30), 0, 90, 270, 255, 8)
+    cv2.ellipse(ink, (251, 70), (22, 30), 0, -90, 90, 255, 8)
+    cv2.putText(ink, "5", (290, 100), cv2.FONT_HERSHEY_SIMPLEX, 3, 255, 9)
+    cv2.line(ink, (360, 105), (390, 30), 255, 7)
+    cv2.putText(ink, "2020", (400, 100), cv2.FONT_HERSHEY_SIMPLEX, 3, 255, 9)
+    field = _field(ink, "date")
+    assert sum(not p.separator for p in segment_field(field, predictor)) == 9
+    spec = next(f for f in load_template("cheque").fields if f.type == "date")
+    aligned = types.SimpleNamespace(page=types.SimpleNamespace(image=ink), rotation=np.eye(2, 3))
+    result = _read_one(aligned, spec, field, predictor, 0.95)  # type: ignore[arg-type]
+    assert result.value == "12/05/2020"
+    assert result.valid and result.needs_review
+
+
 def test_a_thin_tick_half_the_height_beside_a_digit_is_not_a_one(predictor) -> None:
     ink = np.zeros((120, 300), np.uint8)
     cv2.putText(ink, "68", (10, 100), cv2.FONT_HERSHEY_SIMPLEX, 3, 255, 11)
