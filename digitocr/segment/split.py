@@ -281,7 +281,7 @@ def split_n(b: Blob, H: float, score: Scorer, n: int) -> tuple[float, list[Blob]
     """The surest reading of `b` as `n` digits side by side (three or more touching,
     whose projection has too few valleys to cut at).
 
-    Cuts at the valleys and every eighth of a digit's share of the width; each piece is
+    Cuts at the valleys and every quarter of a digit's share of the width; each piece is
     0.35-1.8 shares wide, most of the blob's height, and can be a whole digit.
     Dynamic programming keeps the cuts whose pieces read surest; returns the geometric
     mean of their confidences and the pieces, or (0, [b]).
@@ -309,7 +309,7 @@ def split_n(b: Blob, H: float, score: Scorer, n: int) -> tuple[float, list[Blob]
             logs[k] = float(np.log(max(float(pr.max()), 1e-9)))
     # best[(j, m)]: the surest m pieces from column 0 to cut j.
     best: dict[tuple[int, int], tuple[float, list[tuple[int, int]]]] = {(0, 0): (0.0, [])}
-    for i, j in sorted(logs, key=lambda k: (k[0], k[1])):
+    for i, j in sorted(logs):  # by first cut: every path to a cut is known before it goes on
         for m in range(n):
             if (i, m) in best:
                 total, path = best[(i, m)]
@@ -330,10 +330,12 @@ def force_splits(
 
     For a field known to miss digits (a 4-digit ZIP, a 3-digit year). One at a time: a
     blob wider than nine in ten MNIST digits of the class it reads as goes first (a '78'
-    read as a wide 8, not a 9 of ordinary width read as '91'), then the surest two-digit
-    reading; the pieces may be split again (three digits touching). `rank`: the first
-    split takes the blob ranked so (0: the likeliest) for the caller to try the next
-    likeliest when the format rejects a reading; None when there is no such blob.
+    read as a wide 8, not a 9 of ordinary width read as '91'), then the surest reading;
+    the pieces may be split again (three digits touching). A reading is two digits, or,
+    where the field lacks two or more, as many as a blob 1.5 digit heights wide holds
+    when they read surely (`split_n`). `rank`: the first split takes the reading ranked
+    so (0: the likeliest) for the caller to try the next likeliest when the format
+    rejects a reading; None when there is no such reading.
     """
     out = list(blobs)
     if extra <= 0 or not out:
