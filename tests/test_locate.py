@@ -853,6 +853,32 @@ def test_a_crumb_inside_touching_zip_digits_is_no_gap_before_them() -> None:
     assert sorted(int(c[0]) for c in _gap_tail(comps)) == [288, 318, 369]
 
 
+def test_a_zip_plus_four_keeps_a_five_whose_bar_is_drawn_apart() -> None:
+    from digitocr.templates.trailing import _taller_tail
+
+    # x, y, w, h, area: the state's L, then '20295-8437' handwritten, taller than the
+    # typed text (27.6 px); the 5's bar is its own component over the 5's body.
+    comps = [
+        np.array(c)
+        for c in (
+            (200, 32, 19, 26, 191),
+            (245, 18, 43, 43, 956),
+            (291, 17, 43, 43, 873),
+            (336, 17, 42, 43, 876),
+            (378, 16, 25, 43, 614),
+            (405, 27, 22, 34, 448),  # the 5's body
+            (414, 18, 38, 10, 271),  # its bar, at the top: not a hyphen
+            (457, 31, 21, 6, 114),  # the hyphen
+            (481, 18, 43, 43, 749),
+            (527, 21, 47, 42, 801),
+            (575, 21, 35, 42, 839),
+            (611, 20, 35, 43, 627),
+        )
+    ]
+    group = sorted(int(c[0]) for c in _taller_tail(comps, 27.6))
+    assert group == [245, 291, 336, 378, 405, 414, 457, 481, 527, 575, 611]
+
+
 @pytest.mark.parametrize("digit", ["4", "6"])
 def test_a_one_touching_a_digit_of_ordinary_width_is_split_off(predictor, digit: str) -> None:
     """'1' touching a 4 or a 6 that is no wider than many: as one blob a sure 4 or 6 to

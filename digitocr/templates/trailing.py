@@ -168,6 +168,19 @@ def _taller_tail(comps: list[npt.NDArray[Any]], typed: float) -> list[npt.NDArra
         if group and st[3] < 0.5 * typed and st[2] > st[3] and top + band < mid < bottom - band:
             group.append(rest.pop())
             continue
+        # A 5's bar drawn apart from its body: a short piece over the tall digit to its
+        # left, which it overlaps, comes with that digit.
+        body = rest[-2] if len(rest) >= 2 else None
+        if (
+            group
+            and st[3] < 0.5 * typed
+            and body is not None
+            and body[3] >= 1.15 * typed
+            and body[0] + body[2] > st[0]
+        ):
+            group.append(rest.pop())
+            group.append(rest.pop())
+            continue
         if group and st[3] < 0.6 * typed and st[2] < 0.3 * typed:
             rest.pop()  # a speck between the digits
             continue
