@@ -9,7 +9,14 @@ from dataclasses import dataclass
 
 from .templates.schema import FieldSpec
 
-__all__ = ["Item", "build_value", "is_valid", "missing_digits"]
+__all__ = [
+    "Item",
+    "build_value",
+    "is_valid",
+    "missing_digits",
+    "surplus_digits",
+    "zip_after_state",
+]
 
 
 @dataclass(frozen=True)
@@ -230,6 +237,15 @@ def surplus_digits(
         return 1 if n == 9 else 0
     plus4 = n >= 10 or any(i.separator and i.label == "-" for i in items)
     return max(0, n - (9 if plus4 else 5))
+
+
+def zip_after_state(spec: FieldSpec, value: str | None, method: str = "") -> str | None:
+    """A US ZIP read at the end of an address line (`trailing`) with 7 digits and no
+    hyphen: the state's two letters before it taken for digits ('OR 82839' read
+    0882839). The last five; None for any other field."""
+    if spec.type != "zip" or method != "trailing" or not value:
+        return None
+    return value[2:] if value.isdigit() and len(value) == 7 else None
 
 
 def _year_unsure(items: Sequence[Item]) -> bool:

@@ -18,7 +18,7 @@ import numpy.typing as npt
 
 from .classify.predictor import Predictor
 from .errors import DigitocrError
-from .fields import Item, build_value, is_valid, missing_digits, surplus_digits
+from .fields import Item, build_value, is_valid, missing_digits, surplus_digits, zip_after_state
 from .imaging.binarize import binarize, drop_scan_border, normalize_gray
 from .imaging.deskew import estimate_skew, rotate
 from .imaging.orientation import line_direction
@@ -158,6 +158,10 @@ def _read_one(
         fused = _reading(field, spec, predictor, aligned.rotation, shape, 0, pair=True)
         if is_valid(spec, fused[0], how):
             value, confidence, digits = fused[0], fused[1], fused[2]
+    if (zip5 := zip_after_state(spec, value, how)) is not None and len(digits) == 7:
+        # The state's letters read as two digits before a US ZIP: the last five, a
+        # guess, so reviewed.
+        value, confidence, digits = zip5, confidence * _FORCED, digits[2:]
     valid = is_valid(spec, value, how)
     size = (0, 0, field.box[2] - field.box[0], field.box[3] - field.box[1])
     return FieldResult(

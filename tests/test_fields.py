@@ -1,6 +1,13 @@
 import pytest
 
-from digitocr.fields import Item, build_value, is_valid, missing_digits, surplus_digits
+from digitocr.fields import (
+    Item,
+    build_value,
+    is_valid,
+    missing_digits,
+    surplus_digits,
+    zip_after_state,
+)
 from digitocr.templates.schema import FieldSpec, Locate
 
 WHOLE = (Locate(method="whole"),)
@@ -205,3 +212,14 @@ def test_the_digits_report_the_label_the_value_took() -> None:
     out = _as_read(build_value(spec("date"), read), read, digits)
     assert [d.label for d in out] == list("17032024")
     assert out[0].confidence == 0.25 and out[1:] == digits[1:]
+
+
+def test_a_us_zip_of_seven_digits_drops_the_state_read_as_two() -> None:
+    """'OR 82839' read 0882839 at the end of an address: the last five. Boxed codes
+    (7 cells) and ZIP+4s are left alone."""
+    z = spec("zip", (5, 9))
+    assert zip_after_state(z, "0882839", "trailing") == "82839"
+    assert zip_after_state(z, "0882839", "comb") is None
+    assert zip_after_state(z, "82839", "trailing") is None
+    assert zip_after_state(z, "82839-1234", "trailing") is None
+    assert zip_after_state(spec("digits"), "0882839", "trailing") is None
