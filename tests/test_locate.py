@@ -835,21 +835,23 @@ def test_a_forced_split_can_take_the_next_likeliest_blob(predictor) -> None:
     assert force_splits(blobs, 70.0, predictor, 1, rank=2) is None
 
 
+def _comps(*rows: tuple[int, int, int, int, int]) -> list[np.ndarray]:
+    """Connected components' stats rows (x, y, w, h, area), as OpenCV gives them."""
+    return [np.array(r) for r in rows]
+
+
 def test_a_crumb_inside_touching_zip_digits_is_no_gap_before_them() -> None:
     from digitocr.templates.trailing import _gap_tail
 
     # x, y, w, h, area: the state's letters, then '75' touching, a crumb inside its
     # box, and '198' touching (component boxes of an envelope's last line).
-    comps = [
-        np.array(c)
-        for c in (
-            (183, 40, 35, 41, 789),
-            (219, 42, 35, 38, 480),
-            (288, 24, 82, 60, 2461),
-            (318, 61, 9, 17, 43),
-            (369, 22, 114, 59, 4405),
-        )
-    ]
+    comps = _comps(
+        (183, 40, 35, 41, 789),
+        (219, 42, 35, 38, 480),
+        (288, 24, 82, 60, 2461),
+        (318, 61, 9, 17, 43),
+        (369, 22, 114, 59, 4405),
+    )
     assert sorted(int(c[0]) for c in _gap_tail(comps)) == [288, 318, 369]
 
 
@@ -858,23 +860,20 @@ def test_a_zip_plus_four_keeps_a_five_whose_bar_is_drawn_apart() -> None:
 
     # x, y, w, h, area: the state's L, then '20295-8437' handwritten, taller than the
     # typed text (27.6 px); the 5's bar is its own component over the 5's body.
-    comps = [
-        np.array(c)
-        for c in (
-            (200, 32, 19, 26, 191),
-            (245, 18, 43, 43, 956),
-            (291, 17, 43, 43, 873),
-            (336, 17, 42, 43, 876),
-            (378, 16, 25, 43, 614),
-            (405, 27, 22, 34, 448),  # the 5's body
-            (414, 18, 38, 10, 271),  # its bar, at the top: not a hyphen
-            (457, 31, 21, 6, 114),  # the hyphen
-            (481, 18, 43, 43, 749),
-            (527, 21, 47, 42, 801),
-            (575, 21, 35, 42, 839),
-            (611, 20, 35, 43, 627),
-        )
-    ]
+    comps = _comps(
+        (200, 32, 19, 26, 191),
+        (245, 18, 43, 43, 956),
+        (291, 17, 43, 43, 873),
+        (336, 17, 42, 43, 876),
+        (378, 16, 25, 43, 614),
+        (405, 27, 22, 34, 448),  # the 5's body
+        (414, 18, 38, 10, 271),  # its bar, at the top: not a hyphen
+        (457, 31, 21, 6, 114),  # the hyphen
+        (481, 18, 43, 43, 749),
+        (527, 21, 47, 42, 801),
+        (575, 21, 35, 42, 839),
+        (611, 20, 35, 43, 627),
+    )
     group = sorted(int(c[0]) for c in _taller_tail(comps, 27.6))
     assert group == [245, 291, 336, 378, 405, 414, 457, 481, 527, 575, 611]
 
