@@ -168,16 +168,7 @@ def _taller_tail(comps: list[npt.NDArray[Any]], typed: float) -> list[npt.NDArra
         if group and st[3] < 0.5 * typed and st[2] > st[3] and top + band < mid < bottom - band:
             group.append(rest.pop())
             continue
-        # A 5's bar drawn apart from its body: a short piece over the tall digit to its
-        # left, which it overlaps, comes with that digit.
-        body = rest[-2] if len(rest) >= 2 else None
-        if (
-            group
-            and st[3] < 0.5 * typed
-            and body is not None
-            and body[3] >= 1.15 * typed
-            and body[0] + body[2] > st[0]
-        ):
+        if group and _bar_over_body(rest, 0.5 * typed, 1.15 * typed):
             group.append(rest.pop())
             group.append(rest.pop())
             continue
@@ -195,13 +186,21 @@ def _taller_tail(comps: list[npt.NDArray[Any]], typed: float) -> list[npt.NDArra
     rest = [st for st in comps if st[0] + st[2] <= group[-1][0] + 0.5 * st[2]]
     while rest and group[-1][0] - (rest[-1][0] + rest[-1][2]) < _TAIL_GAP * ref:
         if rest[-1][3] < 0.5 * ref:
-            # A small piece over a digit it overlaps (a 5's bar) comes with that digit.
-            body = rest[-2] if len(rest) >= 2 else None
-            if body is None or body[3] < 0.5 * ref or body[0] + body[2] <= rest[-1][0]:
+            if not _bar_over_body(rest, 0.5 * ref, 0.5 * ref):
                 break
             group.append(rest.pop())
         group.append(rest.pop())
     return group
+
+
+def _bar_over_body(rest: list[npt.NDArray[Any]], short: float, tall: float) -> bool:
+    """Whether the last of `rest` is a piece under `short` high over the component
+    before it, at least `tall` high, which it overlaps: a 5's bar drawn apart from its
+    body, which comes with it."""
+    if len(rest) < 2:
+        return False
+    bar, body = rest[-1], rest[-2]
+    return bool(bar[3] < short and body[3] >= tall and body[0] + body[2] > bar[0])
 
 
 def _gap_tail(comps: list[npt.NDArray[Any]]) -> list[npt.NDArray[Any]]:
