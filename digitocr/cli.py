@@ -236,6 +236,15 @@ def train(
             "--renormalize.",
         ),
     ] = 0.0,
+    flag_ones: Annotated[
+        float,
+        typer.Option(
+            min=0.0,
+            max=1.0,
+            help="Share of 1s given the up-stroke from the top that continental writers draw "
+            "(MNIST's American 1s rarely have it), with --renormalize.",
+        ),
+    ] = 0.0,
     scan_augment: Annotated[
         float,
         typer.Option(help="Share of digits given scan effects (strokes, blur, noise, box lines)."),
@@ -305,6 +314,7 @@ def train(
             renormalize=renormalize,
             binarize=binarize,
             lowres=lowres,
+            flag_ones=flag_ones,
             scan_augment=scan_augment,
             elastic=elastic,
             average=average,

@@ -4,7 +4,7 @@ import cv2
 import numpy as np
 
 from digitocr.segment.normalize import normalize_digit
-from digitocr.train.augment import Augment, _elastic, augment_batch, not_one_digit
+from digitocr.train.augment import Augment, _elastic, _flag, augment_batch, not_one_digit
 
 
 def _bar() -> np.ndarray:
@@ -79,3 +79,34 @@ def test_renormalized_augmentation_gives_crops_the_pipeline_would_cut() -> None:
     moved = augment_batch(batch, Augment(scan=0.0, shift=0.1, zoom=0.1), rng)[..., 0]
     offsets = [abs((x.sum(axis=0) * np.arange(28)).sum() / x.sum() - 14) for x in moved]
     assert max(offsets) > 1.0
+
+
+def test_a_flagged_one_gets_a_stroke_from_its_top_down_to_the_left() -> None:
+    big = np.zeros((112, 112), np.uint8)
+    big[20:90, 52:60] = 255  # an upright 1, 70 px tall, 8 px wide, as _reshape makes them
+    rng = np.random.default_rng(4)
+    for _ in range(20):
+        out = _flag(big, rng)
+        new = (out > 64) & (big == 0)
+        ys, xs = np.nonzero(new)
+        assert new.sum() > 50  # a stroke, not a speck
+        assert xs.max() <= 61 and xs.min() < 52 - 4  # left of the stem (but a round cap)
+        assert ys.min() >= 18 and ys.max() <= 20 + 0.5 * 70 + 8  # from the top, going down
+        # It leaves the top first and goes down: its far (left) end is below its start.
+        assert ys[xs == xs.min()].mean() > ys[xs >= 50].mean() - 1
+        assert (out[big > 0] == 255).all()  # the 1 itself is untouched
+
+
+def test_flag_ones_changes_ones_only() -> None:
+    one = np.zeros((28, 28), np.uint8)
+    one[4:24, 12:16] = 255
+    batch = np.stack([np.round(normalize_digit(one) * 255).astype(np.uint8)] * 8)
+    aug = Augment(rotation=0, shift=0, zoom=0, scan=0, renormalize=True, flag_ones=1.0)
+    as_ones = augment_batch(batch, aug, np.random.default_rng(5), np.ones(8, np.uint8))[..., 0]
+    as_sevens = augment_batch(batch, aug, np.random.default_rng(5), np.full(8, 7))[..., 0]
+    upper_left = (slice(0, 12), slice(0, 12))
+    assert all(x[upper_left].sum() > 1.0 for x in as_ones)
+    assert all(x[upper_left].sum() < 0.05 for x in as_sevens)
+    # Without labels nothing is flagged: the same crops as the 7s.
+    plain = augment_batch(batch, aug, np.random.default_rng(5))[..., 0]
+    assert np.allclose(plain, as_sevens)

@@ -37,6 +37,7 @@ class TrainOptions:
     renormalize: bool = False  # reshape the digit, then normalise it as the pipeline does
     binarize: float = 0.0  # share of digits thresholded before normalising (`renormalize`)
     lowres: float = 0.0  # share of digits seen as a coarse capture first (`renormalize`)
+    flag_ones: float = 0.0  # share of 1s given a continental up-stroke (`renormalize`)
     scan_augment: float = 0.4
     elastic: float = 0.0  # share of digits given an elastic distortion
     reject: float = 0.0  # share of each batch that is not one digit (an 11th, reject class)
@@ -135,6 +136,7 @@ def train(opts: TrainOptions) -> TrainResult:
             shear=opts.shear,
             binarize=opts.binarize,
             lowres=opts.lowres,
+            flag_ones=opts.flag_ones,
         )
         if opts.augment
         else Augment(0, 0, 0, 0)
@@ -167,7 +169,7 @@ def train(opts: TrainOptions) -> TrainResult:
                     np.round(normalize_digit(not_one_digit(x_tr[i], x_tr[j], rng)) * 255)
                     for i, j in pick
                 ]
-            return augment_batch(x, aug, rng), y
+            return augment_batch(x, aug, rng, y), y
 
         def on_epoch_end(self) -> None:
             self.perm = rng.permutation(len(y_tr))
