@@ -236,13 +236,14 @@ def train(
             "--renormalize.",
         ),
     ] = 0.0,
-    flag_ones: Annotated[
+    variants: Annotated[
         float,
         typer.Option(
             min=0.0,
             max=1.0,
-            help="Share of 1s given the up-stroke from the top that continental writers draw "
-            "(MNIST's American 1s rarely have it), with --renormalize.",
+            help="Share of 1s and 9s drawn as continental writers draw them (a 1's up-stroke, "
+            "a 9's tail curled to the left), which MNIST's writers rarely do; "
+            "with --renormalize.",
         ),
     ] = 0.0,
     scan_augment: Annotated[
@@ -314,7 +315,7 @@ def train(
             renormalize=renormalize,
             binarize=binarize,
             lowres=lowres,
-            flag_ones=flag_ones,
+            variants=variants,
             scan_augment=scan_augment,
             elastic=elastic,
             average=average,

@@ -4,7 +4,7 @@ import cv2
 import numpy as np
 
 from digitocr.segment.normalize import normalize_digit
-from digitocr.train.augment import Augment, _elastic, _flag, augment_batch, not_one_digit
+from digitocr.train.augment import Augment, _elastic, _variant, augment_batch, not_one_digit
 
 
 def _bar() -> np.ndarray:
@@ -81,32 +81,47 @@ def test_renormalized_augmentation_gives_crops_the_pipeline_would_cut() -> None:
     assert max(offsets) > 1.0
 
 
-def test_a_flagged_one_gets_a_stroke_from_its_top_down_to_the_left() -> None:
+def test_a_continental_one_gets_a_stroke_from_its_top_down_to_the_left() -> None:
     big = np.zeros((112, 112), np.uint8)
     big[20:90, 52:60] = 255  # an upright 1, 70 px tall, 8 px wide, as _reshape makes them
     rng = np.random.default_rng(4)
     for _ in range(20):
-        out = _flag(big, rng)
+        out = _variant(big, 1, rng)
         new = (out > 64) & (big == 0)
         ys, xs = np.nonzero(new)
         assert new.sum() > 50  # a stroke, not a speck
         assert xs.max() <= 61 and xs.min() < 52 - 4  # left of the stem (but a round cap)
         assert ys.min() >= 18 and ys.max() <= 20 + 0.5 * 70 + 8  # from the top, going down
-        # It leaves the top first and goes down: its far (left) end is below its start.
-        assert ys[xs == xs.min()].mean() > ys[xs >= 50].mean() - 1
+        assert ys[xs == xs.min()].mean() > ys[xs >= 50].mean()  # its far end lower
         assert (out[big > 0] == 255).all()  # the 1 itself is untouched
+    assert (_variant(big, 7, rng) == big).all()  # other digits are left as they are
 
 
-def test_flag_ones_changes_ones_only() -> None:
+def test_a_continental_nine_gets_its_tail_curled_to_the_left() -> None:
+    nine = np.zeros((112, 112), np.uint8)
+    cv2.circle(nine, (56, 35), 15, 255, 7)
+    nine[35:90, 65:72] = 255  # the stem on the loop's right, down to y = 89
+    rng = np.random.default_rng(6)
+    for _ in range(20):
+        out = _variant(nine, 9, rng)
+        new = (out > 64) & (nine == 0)
+        ys, xs = np.nonzero(new)
+        assert new.sum() > 40
+        assert xs.min() < 65 - 4 and xs.max() <= 73  # to the left of the stem's end
+        assert ys.min() > 60 and ys.max() <= 92  # at the bottom, not up by the loop
+        assert ys[xs == xs.min()].mean() < ys[xs >= 63].mean() + 1  # curling up, not down
+
+
+def test_variants_change_ones_and_nines_only() -> None:
     one = np.zeros((28, 28), np.uint8)
     one[4:24, 12:16] = 255
     batch = np.stack([np.round(normalize_digit(one) * 255).astype(np.uint8)] * 8)
-    aug = Augment(rotation=0, shift=0, zoom=0, scan=0, renormalize=True, flag_ones=1.0)
+    aug = Augment(rotation=0, shift=0, zoom=0, scan=0, renormalize=True, variants=1.0)
     as_ones = augment_batch(batch, aug, np.random.default_rng(5), np.ones(8, np.uint8))[..., 0]
     as_sevens = augment_batch(batch, aug, np.random.default_rng(5), np.full(8, 7))[..., 0]
     upper_left = (slice(0, 12), slice(0, 12))
     assert all(x[upper_left].sum() > 1.0 for x in as_ones)
     assert all(x[upper_left].sum() < 0.05 for x in as_sevens)
-    # Without labels nothing is flagged: the same crops as the 7s.
+    # Without labels nothing is changed: the same crops as the 7s.
     plain = augment_batch(batch, aug, np.random.default_rng(5))[..., 0]
     assert np.allclose(plain, as_sevens)

@@ -41,7 +41,7 @@ class Augment:
     shear: float = 0.0  # slant: x shifted by up to `shear` times the height from the middle
     binarize: float = 0.0  # probability of thresholding the ink as the pipeline's masks are
     lowres: float = 0.0  # probability of a coarse capture: the digit seen at 7-14 px, 16 greys
-    flag_ones: float = 0.0  # probability of giving a 1 the up-stroke continental writers draw
+    variants: float = 0.0  # probability of drawing a 1 or a 9 in its continental form (_variant)
 
 
 def _elastic(
@@ -104,30 +104,51 @@ def _scan_marks(big: npt.NDArray[Any], rng: np.random.Generator) -> npt.NDArray[
     return big
 
 
-def _flag(big: npt.NDArray[Any], rng: np.random.Generator) -> npt.NDArray[Any]:
-    """A 1 as most of Europe and Latin America writes it: a stroke from the top down to
-    the left, a fifth to 45% of the height long, 30-65 degrees under the horizontal
-    (a 7's bar runs level to the right of its top). American MNIST writers rarely draw
-    it, so a classifier trained on MNIST alone reads such 1s as 7s."""
+def _stroke_left(
+    big: npt.NDArray[Any],
+    rng: np.random.Generator,
+    *,
+    at_top: bool,
+    length: tuple[float, float],
+    angle: tuple[float, float],
+) -> npt.NDArray[Any]:
+    """Add a pen stroke from the top (down) or bottom (up) end of a digit to the left:
+    `length` a share of the digit's height, `angle` degrees from the horizontal."""
     ys, xs = np.nonzero(big > 64)
     if len(ys) < 10:
         return big
-    top, h = int(ys.min()), int(ys.max() - ys.min())
-    x_top = float(xs[ys <= top + 2].mean())
+    top, bottom = int(ys.min()), int(ys.max())
+    end_y = top if at_top else bottom
+    x0 = float(xs[np.abs(ys - end_y) <= 2].mean())
     width = max(2, round(stroke_width(np.where(big > 64, 255, 0).astype(np.uint8))))
-    length = h * rng.uniform(0.2, 0.45)
-    angle = np.deg2rad(rng.uniform(30.0, 65.0))
-    bend = rng.uniform(-0.15, 0.15) * length  # a slightly curved stroke
-    y0 = top + width / 2
-    mid = (
-        x_top - 0.5 * length * np.cos(angle) - bend * np.sin(angle),
-        y0 + 0.5 * length * np.sin(angle) - bend * np.cos(angle),
-    )
-    end = (x_top - length * np.cos(angle), y0 + length * np.sin(angle))
-    pts = np.round(np.array([(x_top, y0), mid, end]) * 4).astype(np.int32)  # 2 bits subpixel
-    out = big.copy()
-    cv2.polylines(out, [pts], False, int(big.max()), width, cv2.LINE_AA, shift=2)
+    size = (bottom - top) * rng.uniform(*length)
+    theta = np.deg2rad(rng.uniform(*angle))
+    down = 1.0 if at_top else -1.0  # a 1's flag falls to the left, a 9's tail curls up
+    y0 = end_y + down * width / 2
+    dx, dy = -np.cos(theta), down * np.sin(theta)
+    bend = rng.uniform(-0.15, 0.15) * size  # a slightly curved stroke
+    mid = (x0 + 0.5 * size * dx - bend * dy, y0 + 0.5 * size * dy + bend * dx)
+    pts = np.round(np.array([(x0, y0), mid, (x0 + size * dx, y0 + size * dy)]) * 4)
+    out = big.copy()  # 2 bits of subpixel position (shift=2)
+    cv2.polylines(out, [pts.astype(np.int32)], False, int(big.max()), width, cv2.LINE_AA, 2)
     return out
+
+
+def _variant(big: npt.NDArray[Any], digit: int, rng: np.random.Generator) -> npt.NDArray[Any]:
+    """1s and 9s as much of Europe and Latin America writes them, which MNIST's American
+    writers rarely do, so a classifier trained on MNIST alone misreads them (real cheques:
+    such 1s read as 7s, such 9s as 8s):
+
+    - a 1 with an up-stroke: from its top down to the left, a fifth to 45% of its height
+      long, 30-65 degrees under the horizontal (a 7's bar runs level to the right);
+    - a 9 whose tail curls back to the left at the bottom, 15-35% of its height long,
+      0-40 degrees up from the horizontal, left open (an 8's lower loop is closed).
+    """
+    if digit == 1:
+        return _stroke_left(big, rng, at_top=True, length=(0.2, 0.45), angle=(30.0, 65.0))
+    if digit == 9:
+        return _stroke_left(big, rng, at_top=False, length=(0.15, 0.35), angle=(0.0, 40.0))
+    return big
 
 
 def _ink_box(img: npt.NDArray[Any]) -> npt.NDArray[Any]:
@@ -220,13 +241,13 @@ def _coarse(img: npt.NDArray[Any], rng: np.random.Generator) -> npt.NDArray[Any]
 
 
 def _renormalized(
-    img: npt.NDArray[Any], aug: Augment, rng: np.random.Generator, flag: bool = False
+    img: npt.NDArray[Any], aug: Augment, rng: np.random.Generator, variant: int = -1
 ) -> npt.NDArray[Any]:
     if aug.lowres and rng.random() < aug.lowres:
         img = _coarse(img, rng)
     big = _reshape(img, aug, rng)
-    if flag:
-        big = _flag(big, rng)
+    if variant >= 0:
+        big = _variant(big, variant, rng)
     if aug.scan and rng.random() < aug.scan:
         big = _scan_marks(big, rng)
     if aug.binarize and rng.random() < aug.binarize:
@@ -248,15 +269,17 @@ def augment_batch(
 ) -> npt.NDArray[Any]:
     """Augment uint8 (N, 28, 28) MNIST-style digits into float32 (N, 28, 28, 1) in [0, 1].
 
-    `labels` are needed only for `flag_ones` (which digits are 1s)."""
+    `labels` are needed only for `variants` (which digits are 1s and 9s)."""
     out = np.empty((len(images), 28, 28), np.float32)
-    ones = np.zeros(len(images), bool)
-    if aug.flag_ones:  # drawn with or without labels, so the other draws stay the same
-        ones = rng.random(len(images)) < aug.flag_ones
-        ones &= labels == 1 if labels is not None else False
+    variant = np.full(len(images), -1)
+    if aug.variants:  # drawn with or without labels, so the other draws stay the same
+        pick = rng.random(len(images)) < aug.variants
+        if labels is not None:
+            pick &= (labels == 1) | (labels == 9)
+            variant[pick] = labels[pick]
     for i, img in enumerate(images):
         if aug.renormalize:
-            x = _renormalized(img, aug, rng, bool(ones[i]))
+            x = _renormalized(img, aug, rng, int(variant[i]))
             if aug.scan and rng.random() < 0.2:
                 x = cv2.GaussianBlur(x, (3, 3), rng.uniform(0.3, 0.8))
             if aug.scan and rng.random() < 0.2:

@@ -37,7 +37,7 @@ class TrainOptions:
     renormalize: bool = False  # reshape the digit, then normalise it as the pipeline does
     binarize: float = 0.0  # share of digits thresholded before normalising (`renormalize`)
     lowres: float = 0.0  # share of digits seen as a coarse capture first (`renormalize`)
-    flag_ones: float = 0.0  # share of 1s given a continental up-stroke (`renormalize`)
+    variants: float = 0.0  # share of 1s and 9s drawn in their continental forms (`renormalize`)
     scan_augment: float = 0.4
     elastic: float = 0.0  # share of digits given an elastic distortion
     reject: float = 0.0  # share of each batch that is not one digit (an 11th, reject class)
@@ -136,7 +136,7 @@ def train(opts: TrainOptions) -> TrainResult:
             shear=opts.shear,
             binarize=opts.binarize,
             lowres=opts.lowres,
-            flag_ones=opts.flag_ones,
+            variants=opts.variants,
         )
         if opts.augment
         else Augment(0, 0, 0, 0)
