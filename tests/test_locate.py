@@ -106,6 +106,26 @@ def test_digits_after_one_that_ends_on_the_box_edge_are_read(predictor) -> None:
     assert _labels(digits, predictor) == [1, 2, 3, 4, 5]
 
 
+def test_cents_written_past_the_box_after_a_decimal_point_are_read(predictor) -> None:
+    img, box = _cheque_page(-300, 0, 0.0)
+    cv2.rectangle(img, (box[0] + 5, box[1] + 5), (box[2] - 5, box[3] - 5), 240, -1)
+    font, scale, base = cv2.FONT_HERSHEY_SIMPLEX, 3.4, box[3] - 30
+    (tw, _), _ = cv2.getTextSize("123", font, scale, 9)
+    # "123" runs over the box's right side, then ".45" wholly past it: the gap from the 3
+    # to the 4 (54 px) is wider than digits leave between them; the point bridges it.
+    end = box[2] + 20
+    cv2.putText(img, "123", (end - tw, base), font, scale, 20, 9)
+    cv2.circle(img, (end + 27, base - 8), 7, 20, -1)
+    cv2.putText(img, "45", (end + 54, base), font, scale, 20, 9)
+    aligned = align(Page("x", 1, img))
+    amount = locate_fields(aligned, load_template("cheque"))["amount"]
+    assert amount is not None
+    pieces = segment_field(amount, predictor)
+    digits = [p for p in pieces if not p.separator]
+    assert _labels(digits, predictor) == [1, 2, 3, 4, 5]
+    assert len(pieces) == 6  # and the point
+
+
 def test_a_digit_across_a_thick_box_side_stays_whole(predictor) -> None:
     img, box = _cheque_page(-300, 0, 0.0)
     cv2.rectangle(img, box[:2], box[2:], 40, 8)  # a blurred scan's thick ruling

@@ -248,7 +248,7 @@ def _otsu_gate(gray: Mask, ink: Mask) -> Mask:
 def _overflow_right(ink: Mask, box: Box, X1: int) -> int:
     """A written amount that runs on past its box's right edge: extend the crop over the
     strokes that cross it and the digits that follow them closely (at most 1.5 box
-    heights past the box)."""
+    heights past the box), a decimal point between them included."""
     x0, y0, x1, y1 = box
     bh = y1 - y0
     limit = min(ink.shape[1], x1 + int(1.5 * bh))
@@ -256,26 +256,34 @@ def _overflow_right(ink: Mask, box: Box, X1: int) -> int:
         return X1
     band = ink[y0 + bh // 5 : y1 - bh // 5, x0:limit]
     _, _, stats, _ = components_with_stats(band)
-    # Digit-sized strokes only: not a flat printed rule running on, nor the box's side.
+    # Digit-sized strokes (not a flat printed rule running on, nor the box's side), and
+    # dot-sized ones, which only bridge the gap to a digit that follows them.
     comps = sorted(
-        (int(x), int(x + cw))
+        (int(x), int(x + cw), bool(ch >= 0.25 * bh))
         for x, _y, cw, ch, _a in stats[1:]
-        if ch >= 0.25 * bh and cw >= 0.1 * bh
+        if (ch >= 0.25 * bh and cw >= 0.1 * bh)
+        or (0.05 * bh <= min(cw, ch) and max(cw, ch) <= 0.25 * bh)
     )
     edge, right = x1 - x0, X1 - x0
     tol = 0.05 * bh
     crossing = False
-    for start, end in comps:
+    bridge = right  # where the gap to the next digit is measured from
+    for start, end, digit in comps:
+        if not digit:
+            if crossing and start - bridge < 0.3 * bh:
+                bridge = max(bridge, end)
+            continue
         # A digit reaching the box's edge (or past the crop's margin), then the digits
         # that follow it closely.
         if (start < edge + tol and end > edge - tol and end > start + tol) or (
-            crossing and start - right < 0.3 * bh
+            crossing and start - bridge < 0.3 * bh
         ):
             crossing = True
             right = max(right, end)
         elif start < right <= end:
             crossing = True
             right = end
+        bridge = max(bridge, right)
     return min(limit, x0 + right + 2) if crossing else X1
 
 
