@@ -1,10 +1,12 @@
 """How digitocr reads real cheque amounts: ORAND-CAR-A (../shared/real-dev), measure only.
 
     python bench/realdev.py [--folder ../shared/real-dev/orand-car-a-train] [--workers 2]
+        [--model OTHER.onnx]
 
 Runs `digitocr run FOLDER --template amount` and compares the digits of each value with
 the label (labels carry digits only: `1.480` and `1480` are both "1480"). Prints string
-accuracy, digit CER, and the error among the fields not flagged for review.
+accuracy, digit CER, the error among the fields not flagged for review, and the
+commonest digit confusions (truth->read) in values read with the right length.
 """
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+from collections import Counter
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
@@ -26,12 +29,15 @@ def main() -> None:
         "--folder", type=Path, default=ROOT.parent / "shared" / "real-dev" / "orand-car-a-train"
     )
     ap.add_argument("--workers", type=int, default=2)
+    ap.add_argument("--model", type=Path, help="another ONNX model (card beside it)")
     ap.add_argument("--out", type=Path, default=ROOT / "bench" / "out" / "realdev.jsonl")
     a = ap.parse_args()
     labels = {d["file"]: d["label"] for d in json.loads((a.folder / "labels.json").read_text())}
     a.out.parent.mkdir(parents=True, exist_ok=True)
-    secs = timed_run([str(a.folder)], "amount", a.out, "--workers", str(a.workers))
+    extra = ["--workers", str(a.workers)] + (["--model", str(a.model)] if a.model else [])
+    secs = timed_run([str(a.folder)], "amount", a.out, *extra)
     n = ok = edits = chars = accepted = accepted_wrong = 0
+    confusions: Counter[tuple[str, str]] = Counter()
     for rec in load(a.out):
         name = Path(rec["file"]).name
         if name not in labels:
@@ -40,6 +46,8 @@ def main() -> None:
         pred = "".join(c for c in (f.get("value") or "") if c.isdigit())
         truth = labels[name]
         n += 1
+        if len(pred) == len(truth):
+            confusions.update((t, p) for t, p in zip(truth, pred, strict=True) if t != p)
         ok += pred == truth
         edits += levenshtein(pred, truth)
         chars += len(truth)
@@ -52,6 +60,8 @@ def main() -> None:
         f"accepted without review {accepted} ({accepted / max(1, n):.1%}), "
         f"error among them {accepted_wrong / max(1, accepted):.3f}"
     )
+    top = ", ".join(f"{t}->{p} {k}" for (t, p), k in confusions.most_common(6))
+    print(f"commonest digit misreads, in values of the right length: {top}")
 
 
 if __name__ == "__main__":
