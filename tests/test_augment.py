@@ -113,8 +113,7 @@ def test_a_continental_nine_gets_its_tail_curled_to_the_left() -> None:
 
 
 def test_variants_change_ones_and_nines_only() -> None:
-    one = np.zeros((28, 28), np.uint8)
-    one[4:24, 12:16] = 255
+    one = (_bar() * 255).astype(np.uint8)
     batch = np.stack([np.round(normalize_digit(one) * 255).astype(np.uint8)] * 8)
     aug = Augment(rotation=0, shift=0, zoom=0, scan=0, renormalize=True, variants=1.0)
     as_ones = augment_batch(batch, aug, np.random.default_rng(5), np.ones(8, np.uint8))[..., 0]

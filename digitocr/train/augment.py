@@ -134,6 +134,9 @@ def _stroke_left(
     return out
 
 
+_VARIANT_DIGITS = (1, 9)  # the digits _variant draws in another form
+
+
 def _variant(big: npt.NDArray[Any], digit: int, rng: np.random.Generator) -> npt.NDArray[Any]:
     """1s and 9s as much of Europe and Latin America writes them, which MNIST's American
     writers rarely do, so a classifier trained on MNIST alone misreads them (real cheques:
@@ -275,7 +278,7 @@ def augment_batch(
     if aug.variants:  # drawn with or without labels, so the other draws stay the same
         pick = rng.random(len(images)) < aug.variants
         if labels is not None:
-            pick &= (labels == 1) | (labels == 9)
+            pick &= np.isin(labels, _VARIANT_DIGITS)
             variant[pick] = labels[pick]
     for i, img in enumerate(images):
         if aug.renormalize:
