@@ -360,6 +360,25 @@ def cascade(
     evaluate_test: Annotated[
         bool, typer.Option("--evaluate/--no-evaluate", help="Evaluate on the MNIST test split.")
     ] = True,
+    turn: Annotated[
+        list[float] | None,
+        typer.Option(
+            min=0.0,
+            max=45.0,
+            help="Also read the unsure crops turned by +DEGREES and -DEGREES, with every "
+            "model (or those given by --turn-member), and average all the readings "
+            "(repeatable).",
+        ),
+    ] = None,
+    turn_member: Annotated[
+        list[int] | None,
+        typer.Option(
+            min=1,
+            help="With --turn: the models (1 = the first) that read the turned crops; all "
+            "by default (repeatable). Each costs its own time again per turn on the unsure "
+            "crops.",
+        ),
+    ] = None,
 ) -> None:
     """Join trained models into one ONNX cascade: the others read only the unsure crops."""
     import json
@@ -383,6 +402,8 @@ def cascade(
                 fp16=fp16,
                 data=str(data) if data else None,
                 evaluate_test=evaluate_test,
+                turns=tuple(d for t in turn or () if t for d in (t, -t)),
+                turned=tuple(m - 1 for m in turn_member) if turn_member else None,
             )
         )
     except DigitocrError as exc:

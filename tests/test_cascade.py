@@ -19,6 +19,7 @@ from digitocr.train.cascade import (  # noqa: E402
     cascade_reference,
     store_fp16,
     threshold_for_share,
+    turn_images,
     with_reject_reference,
 )
 
@@ -75,6 +76,52 @@ def test_cascade_asks_the_others_only_about_unsure_crops(tmp_path: Path) -> None
     assert _run(out, x[:0]).shape == (0, 10)  # an empty batch is fine
     everyone = build_cascade(members, tmp_path / "all.onnx", threshold=1.0, fp16=False)
     np.testing.assert_allclose(_run(everyone, x), np.mean(probs, axis=0), atol=1e-6)
+
+
+def test_turned_crops_are_turned_as_opencv_turns_them() -> None:
+    cv2 = pytest.importorskip("cv2")
+    x = np.zeros((2, 28, 28, 1), np.float32)
+    x[0, 4:24, 13:15] = 1.0  # an upright bar
+    x[1] = np.random.default_rng(5).random((28, 28, 1))
+    for degrees in (8.0, -8.0, 90.0):
+        m = cv2.getRotationMatrix2D((13.5, 13.5), degrees, 1.0)
+        want = np.stack([cv2.warpAffine(i[..., 0], m, (28, 28)) for i in x])
+        np.testing.assert_allclose(turn_images(x, degrees)[..., 0], want, atol=1e-4)
+    flat = turn_images(x[:1], 90.0)[0, ..., 0]
+    assert flat[13:15, 4:24].min() > 0.99 and flat[4:12, 13:15].max() < 0.01  # lying down
+    leans = turn_images(x[:1], 8.0)[0, ..., 0]  # counter-clockwise: the top goes left
+    cols = np.arange(28)
+    top, bottom = leans[4:8], leans[20:24]
+    assert (top * cols).sum() / top.sum() < (bottom * cols).sum() / bottom.sum() - 1
+
+
+def test_cascade_reads_unsure_crops_turned_by_the_chosen_members(tmp_path: Path) -> None:
+    from digitocr.errors import ModelError
+
+    members = _members(tmp_path)
+    x = np.random.default_rng(6).random((120, 28, 28)).astype(np.float32)
+    probs = [_run(m, x) for m in members]
+    threshold = float(np.median(probs[0].max(axis=1)))
+    turns = (8.0, -8.0)
+    views = [turn_images(x[..., None], t)[..., 0] for t in turns]
+    for turned in (None, [0, 2]):
+        out = build_cascade(
+            members, tmp_path / "t.onnx", threshold=threshold, fp16=True, turns=turns, turned=turned
+        )
+        which = [0, 1, 2] if turned is None else turned
+        turned_probs = [[_run(members[i], v) for i in which] for v in views]
+        got = _run(out, x)
+        want = cascade_reference(probs, threshold, turned_probs)
+        np.testing.assert_allclose(got, want, atol=2e-3)  # float16-stored weights
+        sure = probs[0].max(axis=1) >= threshold
+        np.testing.assert_allclose(got[sure], probs[0][sure], atol=2e-3)
+        assert np.abs(got[~sure] - cascade_reference(probs, threshold)[~sure]).max() > 1e-3
+        assert _run(out, x[:0]).shape == (0, 10)
+    # The grids are coordinates: kept float32 when the weights are stored as float16.
+    grids = [i for i in onnx.load(str(out)).graph.initializer if i.name.startswith("cascade_grid")]
+    assert [g.data_type for g in grids if len(g.dims) == 4] == [TensorProto.FLOAT] * 2
+    with pytest.raises(ModelError, match="no member 4"):
+        build_cascade(members, tmp_path / "t.onnx", threshold=0.5, turns=turns, turned=[3])
 
 
 def test_float16_weights_halve_the_file_and_keep_the_answers(tmp_path: Path) -> None:
@@ -146,6 +193,13 @@ def test_cascade_command_writes_a_checked_model_with_its_card(
     assert [m["curves"] for m in card.training["members"]] == [None, "cascade_curves_2.png"]
     assert (tmp_path / "cascade_curves_2.png").read_bytes() == b"member 2's curves"
     assert not (tmp_path / "cascade_curves.png").exists()
+    turned = CliRunner().invoke(app, [*args, "--no-evaluate", "--turn", "8", "--turn-member", "2"])
+    assert turned.exit_code == 0, turned.output
+    card = load_card(out)
+    assert card.training["cascade"]["turns_degrees"] == [8.0, -8.0]
+    assert card.training["cascade"]["turned_members"] == [1]
+    checked = json.loads(turned.stdout[turned.stdout.index("{") :])
+    assert checked["cascade_members_max_abs_diff"] < 1e-5
     bad = CliRunner().invoke(app, ["cascade", str(paths[0]), "--out", str(out)])
     assert bad.exit_code == 2 and "at least two" in bad.output
     # A member that trained on part of the validation split cannot be judged on it.

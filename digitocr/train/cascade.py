@@ -7,6 +7,9 @@ aside). The cascade runs the first (fast) member on the whole batch; the crops w
 top probability is under `threshold` are gathered and run through every other member,
 and their probabilities become the mean over all members. The others then cost a few
 per cent of the first one's time, while the hard crops get an ensemble's answer.
+With `turns` (degrees), the hard crops are also read turned by each angle, by every
+member (test-time augmentation, `GridSample`), and all those readings join the mean:
+a slanted or rotated digit that one view reads wrongly is outvoted by the others.
 
 Built from plain ONNX operators (ReduceMax, Less, NonZero, Gather, ScatterND): one file
 that ONNX Runtime runs as it is, with a dynamic batch axis; a batch with no unsure crop
@@ -37,11 +40,14 @@ __all__ = [
     "make_cascade",
     "store_fp16",
     "threshold_for_share",
+    "turn_grid",
+    "turn_images",
 ]
 
 
-def store_fp16(model: Any) -> Any:
-    """Keep the float32 weights as float16 initializers, cast back to float32 on load."""
+def store_fp16(model: Any, keep: Sequence[str] = ()) -> Any:
+    """Keep the float32 weights as float16 initializers, cast back to float32 on load
+    (but those named in `keep`)."""
     from onnx import TensorProto, helper, numpy_helper
 
     g = model.graph
@@ -49,6 +55,8 @@ def store_fp16(model: Any) -> Any:
     for init in list(g.initializer):
         if init.data_type != TensorProto.FLOAT or int(np.prod(init.dims)) <= 16:
             continue  # shapes, scalars and small constants stay as they are
+        if init.name in keep:
+            continue
         half = numpy_helper.from_array(
             numpy_helper.to_array(init).astype(np.float16), init.name + "_fp16"
         )
@@ -62,17 +70,70 @@ def store_fp16(model: Any) -> Any:
     return model
 
 
+_SIDE = 28
+
+
+def turn_grid(degrees: float, side: int = _SIDE) -> npt.NDArray[np.float32]:
+    """Where each pixel of a crop turned by `degrees` comes from, as `GridSample` takes it.
+
+    (1, side, side, 2) source (x, y) in [-1, 1] (align_corners: -1 and 1 are the centres
+    of the edge pixels); a positive angle turns the digit counter-clockwise about the
+    crop's centre, as `cv2.getRotationMatrix2D` does.
+    """
+    a = np.deg2rad(degrees)
+    c = (side - 1) / 2.0
+    y, x = np.mgrid[0:side, 0:side].astype(np.float64) - c
+    sx = c + np.cos(a) * x - np.sin(a) * y
+    sy = c + np.sin(a) * x + np.cos(a) * y
+    grid = np.stack([sx, sy], axis=-1) / (side - 1) * 2.0 - 1.0
+    return grid[None].astype(np.float32)
+
+
+def turn_images(x: npt.NDArray[Any], degrees: float) -> npt.NDArray[np.float32]:
+    """Crops (N, side, side, 1) turned by `degrees`: what the cascade's `GridSample` does
+    (bilinear, zeros outside), in numpy, to check the file against."""
+    x = np.asarray(x, np.float32)[..., 0]
+    n, side = x.shape[0], x.shape[1]
+    grid = turn_grid(degrees, side)[0].astype(np.float64)
+    sx, sy = (grid[..., 0] + 1) / 2 * (side - 1), (grid[..., 1] + 1) / 2 * (side - 1)
+    x0, y0 = np.floor(sx).astype(int), np.floor(sy).astype(int)
+    wx, wy = sx - x0, sy - y0
+    out = np.zeros((n, side, side), np.float64)
+    for dy, dx, w in ((0, 0, (1 - wy) * (1 - wx)), (0, 1, (1 - wy) * wx),
+                      (1, 0, wy * (1 - wx)), (1, 1, wy * wx)):  # fmt: skip
+        yy, xx = y0 + dy, x0 + dx
+        inside = (yy >= 0) & (yy < side) & (xx >= 0) & (xx < side)
+        out += w * inside * x[:, np.clip(yy, 0, side - 1), np.clip(xx, 0, side - 1)]
+    return out.astype(np.float32)[..., None]
+
+
 def build_cascade(
-    members: Sequence[Path], out: Path, *, threshold: float, fp16: bool = True
+    members: Sequence[Path],
+    out: Path,
+    *,
+    threshold: float,
+    fp16: bool = True,
+    turns: Sequence[float] = (),
+    turned: Sequence[int] | None = None,
 ) -> Path:
-    """Write the cascade of `members` (the first runs on every crop) to `out`."""
+    """Write the cascade of `members` (the first runs on every crop) to `out`.
+
+    The unsure crops are read by every member as they are, and by the members indexed
+    in `turned` (all by default) turned by each of `turns` (degrees); their
+    probabilities are the mean of all those readings.
+    """
     import onnx
-    from onnx import TensorProto, compose, helper
+    from onnx import TensorProto, compose, helper, numpy_helper
 
     if len(members) < 2:
         raise ModelError("a cascade needs at least two member models")
     if not 0.0 < threshold <= 1.0:
         raise ModelError(f"cascade threshold {threshold} must be in (0, 1]")
+    turned = range(len(members)) if turned is None else turned
+    if not set(turned) <= set(range(len(members))):
+        raise ModelError(f"the cascade has no member {max(turned) + 1} to read turned crops")
+    if not turns:
+        turned = []
     models = []
     for i, path in enumerate(members):
         m = onnx.load(str(path))
@@ -84,18 +145,45 @@ def build_cascade(
         helper.make_tensor("cascade_threshold", TensorProto.FLOAT, [], [threshold]),
         helper.make_tensor("cascade_flat", TensorProto.INT64, [1], [-1]),
         helper.make_tensor("cascade_axis", TensorProto.INT64, [1], [-1]),
-        helper.make_tensor("cascade_count", TensorProto.FLOAT, [], [len(models)]),
+        helper.make_tensor(
+            "cascade_count", TensorProto.FLOAT, [], [len(models) + len(set(turned)) * len(turns)]
+        ),
     ]
     opsets: dict[str, int] = {}
+    if turns:
+        opsets[""] = 16  # GridSample
+        inits += [
+            helper.make_tensor("cascade_nchw", TensorProto.INT64, [4], [-1, 1, _SIDE, _SIDE]),
+            helper.make_tensor("cascade_nhwc", TensorProto.INT64, [4], [-1, _SIDE, _SIDE, 1]),
+            helper.make_tensor("cascade_first", TensorProto.INT64, [1], [0]),
+            helper.make_tensor("cascade_one", TensorProto.INT64, [1], [1]),
+            helper.make_tensor("cascade_grid_tail", TensorProto.INT64, [3], [_SIDE, _SIDE, 2]),
+        ]
+        for t, degrees in enumerate(turns):
+            inits.append(numpy_helper.from_array(turn_grid(degrees), f"cascade_grid{t}"))
     for m in models:
         inits.extend(m.graph.initializer)
         for o in m.opset_import:
             opsets[o.domain] = max(opsets.get(o.domain, 0), o.version)
 
-    def wire(m: Any, source: str) -> str:
-        nodes.append(helper.make_node("Identity", [source], [m.graph.input[0].name]))
-        nodes.extend(m.graph.node)
-        return str(m.graph.output[0].name)
+    def wire(m: Any, source: str, tag: str = "") -> str:
+        """`m`'s nodes reading `source`; with a tag, another copy of them (its values
+        renamed, the weights shared)."""
+        g = m.graph
+        renamed = {g.input[0].name} | {o for n in g.node for o in n.output}
+
+        def name(v: str) -> str:
+            return tag + v if v in renamed else v
+
+        nodes.append(helper.make_node("Identity", [source], [name(g.input[0].name)]))
+        for n in g.node:
+            copy = onnx.NodeProto()
+            copy.CopyFrom(n)
+            copy.name = tag + n.name if n.name else ""
+            copy.input[:] = [name(v) for v in n.input]
+            copy.output[:] = [name(v) for v in n.output]
+            nodes.append(copy)
+        return name(g.output[0].name)
 
     first = wire(models[0], "image")
     nodes += [
@@ -106,10 +194,47 @@ def build_cascade(
         helper.make_node("Gather", ["image", "cascade_idx"], ["cascade_hard"], axis=0),
         helper.make_node("Gather", [first, "cascade_idx"], ["cascade_sum0"], axis=0),
     ]
-    total = "cascade_sum0"
-    for i, m in enumerate(models[1:], start=1):
-        nodes.append(helper.make_node("Add", [total, wire(m, "cascade_hard")], [f"cascade_sum{i}"]))
-        total = f"cascade_sum{i}"
+    views = ["cascade_hard"]
+    if turns:
+        nodes += [
+            helper.make_node("Reshape", ["cascade_hard", "cascade_nchw"], ["cascade_hard_nchw"]),
+            helper.make_node("Shape", ["cascade_hard"], ["cascade_hard_shape"]),
+            helper.make_node(
+                "Slice",
+                ["cascade_hard_shape", "cascade_first", "cascade_one"],
+                ["cascade_hard_n"],
+            ),
+            helper.make_node(
+                "Concat", ["cascade_hard_n", "cascade_grid_tail"], ["cascade_grid_shape"], axis=0
+            ),
+        ]
+    for t in range(len(turns)):
+        nodes += [
+            helper.make_node(
+                "Expand", [f"cascade_grid{t}", "cascade_grid_shape"], [f"cascade_grid{t}_n"]
+            ),
+            helper.make_node(
+                "GridSample",
+                ["cascade_hard_nchw", f"cascade_grid{t}_n"],
+                [f"cascade_turned{t}_nchw"],
+                align_corners=1,
+                mode="bilinear",
+                padding_mode="zeros",
+            ),
+            helper.make_node(
+                "Reshape", [f"cascade_turned{t}_nchw", "cascade_nhwc"], [f"cascade_turned{t}"]
+            ),
+        ]
+        views.append(f"cascade_turned{t}")
+    total, k = "cascade_sum0", 0
+    for i, m in enumerate(models):
+        for v, view in enumerate(views):
+            if (i == 0 and v == 0) or (v and i not in turned):
+                continue  # (the first member's reading of the crops as they are: cascade_sum0)
+            k += 1
+            tag = f"v{v}_" if v else ""
+            nodes.append(helper.make_node("Add", [total, wire(m, view, tag)], [f"cascade_sum{k}"]))
+            total = f"cascade_sum{k}"
     nodes += [
         helper.make_node("Div", [total, "cascade_count"], ["cascade_mean"]),
         helper.make_node("Unsqueeze", ["cascade_idx", "cascade_axis"], ["cascade_rows"]),
@@ -127,8 +252,8 @@ def build_cascade(
         graph, opset_imports=[helper.make_opsetid(d, v) for d, v in sorted(opsets.items())]
     )
     model.ir_version = models[0].ir_version
-    if fp16:
-        store_fp16(model)
+    if fp16:  # the sampling grids stay float32: they are coordinates, not weights
+        store_fp16(model, keep=[f"cascade_grid{t}" for t in range(len(turns))])
     onnx.checker.check_model(model)
     out.parent.mkdir(parents=True, exist_ok=True)
     onnx.save(model, str(out))
@@ -136,13 +261,18 @@ def build_cascade(
 
 
 def cascade_reference(
-    member_probs: Sequence[npt.NDArray[Any]], threshold: float
+    member_probs: Sequence[npt.NDArray[Any]],
+    threshold: float,
+    turned_probs: Sequence[Sequence[npt.NDArray[Any]]] = (),
 ) -> npt.NDArray[Any]:
-    """What the cascade computes, from each member's probabilities on the whole batch."""
+    """What the cascade computes, from each member's probabilities on the whole batch
+    (and, for a cascade with turns, on the batch turned by each angle: one list per turn
+    of the probabilities of the members that read turned crops)."""
     first = np.asarray(member_probs[0], np.float32)
     unsure = first.max(axis=1) < threshold
     out = first.copy()
-    out[unsure] = np.mean([np.asarray(p)[unsure] for p in member_probs], axis=0)
+    views = [*member_probs, *(p for turn in turned_probs for p in turn)]
+    out[unsure] = np.mean([np.asarray(p)[unsure] for p in views], axis=0)
     return out
 
 
@@ -162,6 +292,8 @@ class CascadeOptions:
     data: str | None = None
     val_size: int = 5000
     evaluate_test: bool = True
+    turns: tuple[float, ...] = ()  # degrees: the unsure crops are also read turned
+    turned: tuple[int, ...] | None = None  # by these members (0-based; None: all)
     extra: dict[str, Any] = field(default_factory=dict)
 
 
@@ -246,9 +378,29 @@ def make_cascade(opts: CascadeOptions) -> dict[str, Any]:
     val_idx, _ = split_indices(len(train.labels), opts.val_size)
     x_val = prepare(train.images[val_idx]).astype(np.float32) / 255.0
     y_val = train.labels[val_idx]
-    val_probs = [_probs(p, x_val) for p in paths]
+
+    turned = sorted(set(range(len(paths)) if opts.turned is None else opts.turned))
+    if turned and turned[-1] >= len(paths):
+        raise ModelError(f"the cascade has no member {turned[-1] + 1} to read turned crops")
+    turned = turned if opts.turns else []
+
+    def readings(models: Sequence[Path]) -> tuple[list[Any], list[list[Any]]]:
+        """The models' probabilities on the validation digits, as they are and turned."""
+        views = [turn_images(x_val[..., None], a)[..., 0] for a in opts.turns]
+        return [_probs(p, x_val) for p in models], [
+            [_probs(models[i], v) for i in turned] for v in views
+        ]
+
+    val_probs, val_turned = readings(paths)
     threshold = threshold_for_share(val_probs[0], opts.share)
-    out = build_cascade(paths, Path(opts.out), threshold=threshold, fp16=opts.fp16)
+    out = build_cascade(
+        paths,
+        Path(opts.out),
+        threshold=threshold,
+        fp16=opts.fp16,
+        turns=opts.turns,
+        turned=turned,
+    )
     curves = _copy_member_curves(paths, out)
     members = [
         {
@@ -265,7 +417,13 @@ def make_cascade(opts: CascadeOptions) -> dict[str, Any]:
     training = {
         "data": cards[0].training.get("data"),
         "n_val": len(val_idx),
-        "cascade": {"threshold": threshold, "share": opts.share, "fp16_weights": opts.fp16},
+        "cascade": {
+            "threshold": threshold,
+            "share": opts.share,
+            "fp16_weights": opts.fp16,
+            "turns_degrees": list(opts.turns),
+            "turned_members": turned,
+        },
         "members": members,
         **opts.extra,
     }
@@ -283,16 +441,16 @@ def make_cascade(opts: CascadeOptions) -> dict[str, Any]:
     # checked against Keras when it was exported). With float16 weights the reference is
     # the members with the same float16 weights; what float16 changes is reported.
     got = _probs(out, x_val)
-    same = val_probs
+    same, same_turned = val_probs, val_turned
     if opts.fp16:
         with tempfile.TemporaryDirectory() as tmp:
-            same = [_probs(p, x_val) for p in _stored_members(paths, Path(tmp))]
-    diff = float(np.abs(got - cascade_reference(same, threshold)).max())
+            same, same_turned = readings(_stored_members(paths, Path(tmp)))
+    diff = float(np.abs(got - cascade_reference(same, threshold, same_turned)).max())
     if diff > 1e-5:
         for path in (out, out.with_suffix(".json")):
             path.unlink(missing_ok=True)
         raise ModelError(f"the cascade differs from its members by {diff:.2e}")
-    full = cascade_reference(val_probs, threshold)
+    full = cascade_reference(val_probs, threshold, val_turned)
     metrics.update(
         {
             "val_accuracy": round(float((got.argmax(1) == y_val).mean()), 5),
