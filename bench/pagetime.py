@@ -1,7 +1,7 @@
 """Time a page through the pipeline, best of several passes; prints numbers only.
 
     python bench/pagetime.py 'bench/out150/mnist-test/cheque/*' [--template cheque]
-        [--limit 40] [--passes 5] [--no-orient]
+        [--limit 40] [--passes 5] [--no-orient] [--model OTHER.onnx] [--no-turns]
 
 On a shared machine one run's timings wander by a third; each page's best of `--passes`
 passes (a fresh predictor each pass, so no crop is remembered from the one before) is steadier, so two
@@ -36,6 +36,8 @@ def main() -> None:
     ap.add_argument(
         "--no-orient", action="store_true", help="read pages as they come (no way-up trials)"
     )
+    ap.add_argument("--model", default=None, help="another ONNX model (with its card)")
+    ap.add_argument("--no-turns", action="store_true", help="read no unsure crop turned")
     a = ap.parse_args()
     files = sorted(f for f in glob.glob(a.pattern) if not f.endswith(".json"))[: a.limit]
     if not files:
@@ -45,7 +47,8 @@ def main() -> None:
 
     def predictor():  # type: ignore[no-untyped-def]
         """A fresh one each pass: nothing remembered from the pass before."""
-        pred = make_predictor(RunOptions())
+        opts = RunOptions(turns=not a.no_turns)
+        pred = make_predictor(opts.model_copy(update={"model": a.model}) if a.model else opts)
         run = pred.engine.run
 
         def counted(x):  # type: ignore[no-untyped-def]

@@ -55,4 +55,5 @@ class RunOptions(BaseModel):
     max_pixels: int = Field(200_000_000, ge=1)
     deskew: bool = True
     orient: bool = True  # read pages scanned sideways or upside down turned upright
+    turns: bool = True  # a cascade built with --turn reads its unsure crops turned too
     resume: bool = False

@@ -50,9 +50,10 @@ def _linear(path: Path, weights: np.ndarray, scale: float = 1.0) -> Path:
     return path
 
 
-def _run(path: Path, x: np.ndarray) -> np.ndarray:
+def _run(path: Path, x: np.ndarray, **feeds: float) -> np.ndarray:
     sess = ort.InferenceSession(str(path), providers=["CPUExecutionProvider"])
-    return np.asarray(sess.run(None, {sess.get_inputs()[0].name: x[..., None]})[0])
+    extra = {k: np.array(v, np.float32) for k, v in feeds.items()}
+    return np.asarray(sess.run(None, {sess.get_inputs()[0].name: x[..., None], **extra})[0])
 
 
 def _members(tmp_path: Path, n: int = 3) -> list[Path]:
@@ -117,6 +118,15 @@ def test_cascade_reads_unsure_crops_turned_by_the_chosen_members(tmp_path: Path)
         np.testing.assert_allclose(got[sure], probs[0][sure], atol=2e-3)
         assert np.abs(got[~sure] - cascade_reference(probs, threshold)[~sure]).max() > 1e-3
         assert _run(out, x[:0]).shape == (0, 10)
+    # The turn threshold is an input with a default: fed 0, no crop is read turned; fed
+    # another value, only the unsure crops under it.
+    plain = cascade_reference(probs, threshold)
+    np.testing.assert_allclose(_run(out, x, cascade_turn_threshold=0.0), plain, atol=2e-3)
+    some = float(np.median(probs[0].max(axis=1)[~sure]))
+    want = cascade_reference(probs, threshold, turned_probs, turn_threshold=some)
+    got = _run(out, x, cascade_turn_threshold=some)
+    np.testing.assert_allclose(got, want, atol=2e-3)
+    assert 0 < ((got - plain).max(axis=1) > 1e-3).sum() < (~sure).sum()
     # The grids are coordinates: kept float32 when the weights are stored as float16.
     grids = [i for i in onnx.load(str(out)).graph.initializer if i.name.startswith("cascade_grid")]
     assert [g.data_type for g in grids if len(g.dims) == 4] == [TensorProto.FLOAT] * 2
@@ -232,6 +242,32 @@ def test_reject_output_scales_the_digits_and_keeps_their_order(tmp_path: Path) -
     assert (floored[low, 10] == 0).all() and (floored[~low, 10] > 0).all()
     ref = with_reject_reference(p, _run(reject, x), floor)
     np.testing.assert_allclose(floored, ref, atol=2e-3)
+
+
+def test_a_reject_output_keeps_the_turns_and_the_engine_can_skip_them(tmp_path: Path) -> None:
+    from digitocr.classify.engine import OnnxEngine
+    from digitocr.train.export import write_card
+
+    rng = np.random.default_rng(7)
+    members = _members(tmp_path, 2)
+    x = rng.random((60, 28, 28)).astype(np.float32)
+    probs = [_run(m, x) for m in members]
+    threshold = float(np.median(probs[0].max(axis=1)))
+    turns = (8.0, -8.0)
+    c = build_cascade(members, tmp_path / "c.onnx", threshold=threshold, fp16=False, turns=turns)
+    reject = _linear(tmp_path / "r.onnx", rng.normal(0, 1, (784, 11)), 0.05)
+    out = build_with_reject(c, reject, tmp_path / "cr.onnx", floor=0.0, fp16=False)
+    labels = [*map(str, range(10)), "reject"]
+    write_card(out, architecture="test", parameters=0, training={}, metrics={}, labels=labels)
+    r = _run(reject, x)
+    with_turns = OnnxEngine(out, device="cpu").run(x)
+    without = OnnxEngine(out, device="cpu", turns=False).run(x)
+    np.testing.assert_allclose(with_turns, with_reject_reference(_run(c, x), r, 0.0), atol=1e-5)
+    plain = _run(c, x, cascade_turn_threshold=0.0)
+    np.testing.assert_allclose(without, with_reject_reference(plain, r, 0.0), atol=1e-5)
+    unsure = probs[0].max(axis=1) < threshold
+    assert np.abs(with_turns - without)[unsure].max() > 1e-3
+    np.testing.assert_array_equal(with_turns[~unsure], without[~unsure])
 
 
 def test_attach_reject_command_writes_a_checked_model_with_its_card(

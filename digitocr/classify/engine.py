@@ -41,7 +41,9 @@ class OnnxEngine:
     `cuda` fails where it does not; `cpu` never tries it.
     """
 
-    def __init__(self, model: str | Path, *, device: str = "auto", threads: int = 1) -> None:
+    def __init__(
+        self, model: str | Path, *, device: str = "auto", threads: int = 1, turns: bool = True
+    ) -> None:
         ort = _ort()
         self.card: ModelCard = load_card(model)
         self.path = Path(model)
@@ -76,6 +78,15 @@ class OnnxEngine:
         self.provider = got[0]
         log.info("ONNX Runtime provider: %s", self.provider)
         self._check_spec()
+        # A cascade built with --turn reads its unsure crops turned too, unless its turn
+        # threshold (an input with a default) is fed 0: then no crop is turned.
+        self._feeds: dict[str, Any] = {}
+        if not turns:
+            self._feeds = {
+                i.name: np.array(0.0, np.float32)
+                for i in self.session.get_overridable_initializers()
+                if i.name.endswith("cascade_turn_threshold")
+            }
 
     def _check_spec(self) -> None:
         inputs = self.session.get_inputs()
@@ -103,5 +114,5 @@ class OnnxEngine:
         """Class probabilities for a (N, 28, 28) batch in [0, 1]."""
         x = batch.astype(np.float32, copy=False)
         x = x[:, None] if self.card.input.layout == "NCHW" else x[..., None]
-        out = self.session.run(None, {self.card.input.name: x})[0]
+        out = self.session.run(None, {self.card.input.name: x, **self._feeds})[0]
         return np.asarray(out, dtype=np.float32)

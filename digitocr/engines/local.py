@@ -37,7 +37,7 @@ def make_predictor(options: RunOptions) -> Any:
     from ..classify.engine import OnnxEngine
     from ..classify.predictor import Predictor
 
-    engine = OnnxEngine(options.model, device=options.device.value, threads=1)
+    engine = OnnxEngine(options.model, device=options.device.value, threads=1, turns=options.turns)
     return Predictor(engine, batch_size=options.batch_size)
 
 

@@ -71,6 +71,7 @@ def store_fp16(model: Any, keep: Sequence[str] = ()) -> Any:
 
 
 _SIDE = 28
+TURN_THRESHOLD = "cascade_turn_threshold"  # an input with a default (the cascade threshold)
 
 
 def turn_grid(degrees: float, side: int = _SIDE) -> npt.NDArray[np.float32]:
@@ -145,14 +146,20 @@ def build_cascade(
         helper.make_tensor("cascade_threshold", TensorProto.FLOAT, [], [threshold]),
         helper.make_tensor("cascade_flat", TensorProto.INT64, [1], [-1]),
         helper.make_tensor("cascade_axis", TensorProto.INT64, [1], [-1]),
-        helper.make_tensor(
-            "cascade_count", TensorProto.FLOAT, [], [len(models) + len(set(turned)) * len(turns)]
-        ),
+        helper.make_tensor("cascade_count", TensorProto.FLOAT, [], [len(models)]),
     ]
+    inputs = [helper.make_tensor_value_info("image", TensorProto.FLOAT, ["N", 28, 28, 1])]
     opsets: dict[str, int] = {}
     if turns:
         opsets[""] = 16  # GridSample
+        # Overridable: a run that feeds 0 reads no crop turned (faster, see OnnxEngine).
+        inputs.append(helper.make_tensor_value_info(TURN_THRESHOLD, TensorProto.FLOAT, []))
         inits += [
+            helper.make_tensor(TURN_THRESHOLD, TensorProto.FLOAT, [], [threshold]),
+            helper.make_tensor("cascade_zero", TensorProto.FLOAT, [], [0.0]),
+            helper.make_tensor(
+                "cascade_count_turned", TensorProto.FLOAT, [], [len(set(turned)) * len(turns)]
+            ),
             helper.make_tensor("cascade_nchw", TensorProto.INT64, [4], [-1, 1, _SIDE, _SIDE]),
             helper.make_tensor("cascade_nhwc", TensorProto.INT64, [4], [-1, _SIDE, _SIDE, 1]),
             helper.make_tensor("cascade_first", TensorProto.INT64, [1], [0]),
@@ -194,49 +201,25 @@ def build_cascade(
         helper.make_node("Gather", ["image", "cascade_idx"], ["cascade_hard"], axis=0),
         helper.make_node("Gather", [first, "cascade_idx"], ["cascade_sum0"], axis=0),
     ]
-    views = ["cascade_hard"]
+    total = "cascade_sum0"
+    for i, m in enumerate(models[1:], start=1):
+        nodes.append(helper.make_node("Add", [total, wire(m, "cascade_hard")], [f"cascade_sum{i}"]))
+        total = f"cascade_sum{i}"
+    mean = [helper.make_node("Div", [total, "cascade_count"], ["cascade_mean"])]
     if turns:
-        nodes += [
-            helper.make_node("Reshape", ["cascade_hard", "cascade_nchw"], ["cascade_hard_nchw"]),
-            helper.make_node("Shape", ["cascade_hard"], ["cascade_hard_shape"]),
+        chosen = [m for i, m in enumerate(models) if i in set(turned)]
+        _turned_readings(nodes, chosen, len(turns), total, wire)
+        mean = [
+            helper.make_node("Cast", ["cascade_turn"], ["cascade_turn_f"], to=TensorProto.FLOAT),
             helper.make_node(
-                "Slice",
-                ["cascade_hard_shape", "cascade_first", "cascade_one"],
-                ["cascade_hard_n"],
+                "Mul", ["cascade_turn_f", "cascade_count_turned"], ["cascade_count_extra"]
             ),
-            helper.make_node(
-                "Concat", ["cascade_hard_n", "cascade_grid_tail"], ["cascade_grid_shape"], axis=0
-            ),
+            helper.make_node("Add", ["cascade_count_extra", "cascade_count"], ["cascade_counts"]),
+            helper.make_node("Unsqueeze", ["cascade_counts", "cascade_axis"], ["cascade_per_row"]),
+            helper.make_node("Div", ["cascade_all", "cascade_per_row"], ["cascade_mean"]),
         ]
-    for t in range(len(turns)):
-        nodes += [
-            helper.make_node(
-                "Expand", [f"cascade_grid{t}", "cascade_grid_shape"], [f"cascade_grid{t}_n"]
-            ),
-            helper.make_node(
-                "GridSample",
-                ["cascade_hard_nchw", f"cascade_grid{t}_n"],
-                [f"cascade_turned{t}_nchw"],
-                align_corners=1,
-                mode="bilinear",
-                padding_mode="zeros",
-            ),
-            helper.make_node(
-                "Reshape", [f"cascade_turned{t}_nchw", "cascade_nhwc"], [f"cascade_turned{t}"]
-            ),
-        ]
-        views.append(f"cascade_turned{t}")
-    total, k = "cascade_sum0", 0
-    for i, m in enumerate(models):
-        for v, view in enumerate(views):
-            if (i == 0 and v == 0) or (v and i not in turned):
-                continue  # (the first member's reading of the crops as they are: cascade_sum0)
-            k += 1
-            tag = f"v{v}_" if v else ""
-            nodes.append(helper.make_node("Add", [total, wire(m, view, tag)], [f"cascade_sum{k}"]))
-            total = f"cascade_sum{k}"
     nodes += [
-        helper.make_node("Div", [total, "cascade_count"], ["cascade_mean"]),
+        *mean,
         helper.make_node("Unsqueeze", ["cascade_idx", "cascade_axis"], ["cascade_rows"]),
         helper.make_node("ScatterND", [first, "cascade_rows", "cascade_mean"], ["probs"]),
     ]
@@ -244,7 +227,7 @@ def build_cascade(
     graph = helper.make_graph(
         nodes,
         "cascade",
-        [helper.make_tensor_value_info("image", TensorProto.FLOAT, ["N", 28, 28, 1])],
+        inputs,
         [helper.make_tensor_value_info("probs", TensorProto.FLOAT, ["N", classes])],
         initializer=inits,
     )
@@ -260,19 +243,86 @@ def build_cascade(
     return out
 
 
+def _turned_readings(
+    nodes: list[Any], models: Sequence[Any], turns: int, total: str, wire: Any
+) -> None:
+    """Append to `nodes` those that read the unsure crops whose first reading is under
+    the turn threshold turned (`cascade_grid<t>`), by `models` (wired in by `wire`, which
+    appends to `nodes` too), and add those readings to theirs in `total`: `cascade_all`
+    (the sums), `cascade_turn` (which unsure crops were turned)."""
+    from onnx import helper
+
+    nodes += [
+        helper.make_node("ReduceMax", ["cascade_sum0"], ["cascade_hard_top"], axes=[1], keepdims=0),
+        helper.make_node("Less", ["cascade_hard_top", TURN_THRESHOLD], ["cascade_turn"]),
+        helper.make_node("NonZero", ["cascade_turn"], ["cascade_turn_nonzero"]),
+        helper.make_node("Reshape", ["cascade_turn_nonzero", "cascade_flat"], ["cascade_tidx"]),
+        helper.make_node("Gather", ["cascade_hard", "cascade_tidx"], ["cascade_thard"], axis=0),
+        helper.make_node("Reshape", ["cascade_thard", "cascade_nchw"], ["cascade_thard_nchw"]),
+        helper.make_node("Shape", ["cascade_thard"], ["cascade_thard_shape"]),
+        helper.make_node(
+            "Slice", ["cascade_thard_shape", "cascade_first", "cascade_one"], ["cascade_thard_n"]
+        ),
+        helper.make_node(
+            "Concat", ["cascade_thard_n", "cascade_grid_tail"], ["cascade_grid_shape"], axis=0
+        ),
+    ]
+    sums: list[str] = []
+    for t in range(turns):
+        view = f"cascade_turned{t}"
+        nodes += [
+            helper.make_node(
+                "Expand", [f"cascade_grid{t}", "cascade_grid_shape"], [f"cascade_grid{t}_n"]
+            ),
+            helper.make_node(
+                "GridSample",
+                ["cascade_thard_nchw", f"cascade_grid{t}_n"],
+                [f"{view}_nchw"],
+                align_corners=1,
+                mode="bilinear",
+                padding_mode="zeros",
+            ),
+            helper.make_node("Reshape", [f"{view}_nchw", "cascade_nhwc"], [view]),
+        ]
+        for m in models:
+            reading = wire(m, view, f"t{t}_")
+            if sums:
+                nodes.append(
+                    helper.make_node("Add", [sums[-1], reading], [f"{view}_sum{len(sums)}"])
+                )
+                sums.append(f"{view}_sum{len(sums)}")
+            else:
+                sums.append(reading)
+    nodes += [
+        helper.make_node("Mul", [total, "cascade_zero"], ["cascade_zeros"]),
+        helper.make_node("Unsqueeze", ["cascade_tidx", "cascade_axis"], ["cascade_trows"]),
+        helper.make_node(
+            "ScatterND", ["cascade_zeros", "cascade_trows", sums[-1]], ["cascade_textra"]
+        ),
+        helper.make_node("Add", [total, "cascade_textra"], ["cascade_all"]),
+    ]
+
+
 def cascade_reference(
     member_probs: Sequence[npt.NDArray[Any]],
     threshold: float,
     turned_probs: Sequence[Sequence[npt.NDArray[Any]]] = (),
+    turn_threshold: float | None = None,
 ) -> npt.NDArray[Any]:
     """What the cascade computes, from each member's probabilities on the whole batch
     (and, for a cascade with turns, on the batch turned by each angle: one list per turn
-    of the probabilities of the members that read turned crops)."""
+    of the probabilities of the members that read turned crops; the unsure crops whose
+    first reading is under `turn_threshold`, by default all, are read turned)."""
     first = np.asarray(member_probs[0], np.float32)
     unsure = first.max(axis=1) < threshold
     out = first.copy()
+    out[unsure] = np.mean([np.asarray(p)[unsure] for p in member_probs], axis=0)
+    turned = unsure & (
+        first.max(axis=1) < (threshold if turn_threshold is None else turn_threshold)
+    )
     views = [*member_probs, *(p for turn in turned_probs for p in turn)]
-    out[unsure] = np.mean([np.asarray(p)[unsure] for p in views], axis=0)
+    if turned_probs:
+        out[turned] = np.mean([np.asarray(p)[turned] for p in views], axis=0)
     return out
 
 
@@ -493,10 +543,18 @@ def build_with_reject(
     parts = []
     for prefix, path in (("c_", model), ("r_", reject)):
         m = onnx.load(str(path))
-        if len(m.graph.input) != 1 or len(m.graph.output) != 1:
+        inits = {x.name for x in m.graph.initializer}
+        if any(i.name not in inits for i in m.graph.input[1:]) or len(m.graph.output) != 1:
             raise ModelError(f"{path}: needs one input and one output")
         parts.append(compose.add_prefix(m, prefix))
     main, rej = parts
+    # Inputs with defaults (a cascade's turn threshold) stay inputs of the joined file.
+    overridable = [
+        i
+        for m in parts
+        for i in m.graph.input[1:]
+        if i.name in {x.name for x in m.graph.initializer}
+    ]
     nodes: list[Any] = []
     inits: list[Any] = [
         helper.make_tensor("reject_start", TensorProto.INT64, [1], [10]),
@@ -527,7 +585,7 @@ def build_with_reject(
     graph = helper.make_graph(
         nodes,
         "digits_with_reject",
-        [helper.make_tensor_value_info("image", TensorProto.FLOAT, ["N", 28, 28, 1])],
+        [helper.make_tensor_value_info("image", TensorProto.FLOAT, ["N", 28, 28, 1]), *overridable],
         [helper.make_tensor_value_info("probs", TensorProto.FLOAT, ["N", 11])],
         initializer=inits,
     )
