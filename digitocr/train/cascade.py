@@ -543,8 +543,8 @@ def build_with_reject(
     parts = []
     for prefix, path in (("c_", model), ("r_", reject)):
         m = onnx.load(str(path))
-        inits = {x.name for x in m.graph.initializer}
-        if any(i.name not in inits for i in m.graph.input[1:]) or len(m.graph.output) != 1:
+        defaults = {x.name for x in m.graph.initializer}
+        if any(i.name not in defaults for i in m.graph.input[1:]) or len(m.graph.output) != 1:
             raise ModelError(f"{path}: needs one input and one output")
         parts.append(compose.add_prefix(m, prefix))
     main, rej = parts
