@@ -1,6 +1,6 @@
 """Throughput of `digitocr run` on this machine; prints numbers, asserts nothing.
 
-    python bench/throughput.py [--pages 40] [--memory]
+    python bench/throughput.py [--pages 40] [--memory] [--no-turns]
 
 - pages/s for 300-dpi PNG cheques and for PDFs (poppler and pdfium), 1 and 2 workers;
 - the pipeline's time over the time to just decode the same files (the floor);
@@ -61,7 +61,7 @@ def decode_floor(files: list[Path], dpi: int) -> float:
     return time.perf_counter() - t0
 
 
-def classifier_share(files: list[Path]) -> dict[str, float]:
+def classifier_share(files: list[Path], turns: bool = True) -> dict[str, float]:
     """crops/s (batch 64, one thread) and the classifier's share of a page's time.
 
     Measured on the crops these pages give (a cascade's later members read only the
@@ -77,7 +77,7 @@ def classifier_share(files: list[Path]) -> dict[str, float]:
     from digitocr.templates.schema import load_template
     from digitocr.train.evaluate import crops_per_second
 
-    pred = make_predictor(RunOptions())
+    pred = make_predictor(RunOptions(turns=turns))
     spent = [0.0]
     seen: list[np.ndarray] = []
     run = pred.engine.run
@@ -116,7 +116,9 @@ def main() -> None:
     ap.add_argument(
         "--memory", action="store_true", help="also peak memory for 100 and 1,000 pages"
     )
+    ap.add_argument("--no-turns", action="store_true", help="run with --no-turns")
     a = ap.parse_args()
+    turns = [] if not a.no_turns else ["--no-turns"]
     out = ROOT / "bench" / "out" / "throughput"
     png = make_set(out / "png300", a.pages, "png", "300-300")
     pdf = make_set(out / "pdf", a.pages, "pdf", "300-300")
@@ -124,11 +126,13 @@ def main() -> None:
     png_files = sorted(png.glob("*.png"))
     pdf_files = sorted(pdf.glob("*.pdf"))
     for workers in (1, 2):
-        secs, _ = _peak([str(png)], ["--workers", str(workers)])
+        secs, _ = _peak([str(png)], ["--workers", str(workers), *turns])
         res[f"png300_pages_per_s_w{workers}"] = len(png_files) / secs
     res["png300_scaling_1_to_2"] = res["png300_pages_per_s_w2"] / res["png300_pages_per_s_w1"]
     for rast in ("poppler", "pdfium"):
-        secs, _ = _peak([str(pdf)], ["--workers", "2", "--rasterizer", rast, "--dpi", "300"])
+        secs, _ = _peak(
+            [str(pdf)], ["--workers", "2", "--rasterizer", rast, "--dpi", "300", *turns]
+        )
         res[f"pdf_{rast}_pages_per_s_w2"] = len(pdf_files) / secs
         res[f"pdf_{rast}_decode_only_pages_per_s"] = len(pdf_files) / max(
             1e-9, _decode_pdf(pdf_files, rast)
@@ -141,7 +145,7 @@ def main() -> None:
     from digitocr.pipeline import read_page
     from digitocr.templates.schema import load_template
 
-    pred, tmpl = make_predictor(RunOptions()), load_template("cheque")
+    pred, tmpl = make_predictor(RunOptions(turns=not a.no_turns)), load_template("cheque")
     t0 = time.perf_counter()
     for f in png_files:
         for p in rasterize(str(f)):
@@ -150,14 +154,14 @@ def main() -> None:
     res["png300_decode_s_per_page"] = floor / len(png_files)
     res["png300_pipeline_s_per_page"] = whole / len(png_files)
     res["pipeline_over_decode"] = whole / floor
-    res.update(classifier_share(png_files[:10]))
-    one_page = timed_run([str(png_files[0])], "cheque", None, "--workers", "1")
+    res.update(classifier_share(png_files[:10], turns=not a.no_turns))
+    one_page = timed_run([str(png_files[0])], "cheque", None, "--workers", "1", *turns)
     res["one_page_cli_seconds"] = one_page
     try:
         import ray  # noqa: F401
 
         for engine in ("local", "ray"):
-            secs, _ = _peak([str(png)], ["--workers", "2", "--engine", engine])
+            secs, _ = _peak([str(png)], ["--workers", "2", "--engine", engine, *turns])
             res[f"png300_pages_per_s_{engine}_engine_w2"] = len(png_files) / secs
     except ImportError:
         print("ray not installed: local vs Ray comparison skipped (pip install 'digitocr[ray]')")
@@ -169,12 +173,13 @@ def main() -> None:
                 link = big / f"p{i:04d}.png"
                 if not link.exists():
                     os.link(png_files[i % len(png_files)], link)
-            secs, rss = _peak([str(big)], ["--workers", "2"])
+            secs, rss = _peak([str(big)], ["--workers", "2", *turns])
             res[f"peak_rss_mib_{n}_pages"] = rss / 1024
             res[f"pages_per_s_{n}_pages_w2"] = n / secs
     for k, v in res.items():
         print(f"{k:42} {v:10.3f}")
-    (out / "throughput.json").write_text(json.dumps(res, indent=1))
+    name = "throughput_no_turns.json" if a.no_turns else "throughput.json"
+    (out / name).write_text(json.dumps(res, indent=1))
 
 
 def _decode_pdf(files: list[Path], rasterizer: str) -> float:
