@@ -9,11 +9,13 @@ and their probabilities become the mean over all members. The others then cost a
 per cent of the first one's time, while the hard crops get an ensemble's answer.
 With `turns` (degrees), the hard crops are also read turned by each angle, by every
 member (test-time augmentation, `GridSample`), and all those readings join the mean:
-a slanted or rotated digit that one view reads wrongly is outvoted by the others.
+a slanted or rotated digit that one view reads wrongly is outvoted by the others. The
+turn threshold is a graph input with a default (the cascade threshold): fed 0, no crop
+is turned and the file reads as the same cascade without turns.
 
-Built from plain ONNX operators (ReduceMax, Less, NonZero, Gather, ScatterND): one file
-that ONNX Runtime runs as it is, with a dynamic batch axis; a batch with no unsure crop
-runs the other members on zero rows. Weights may be stored as float16 and cast to
+Built from plain ONNX operators (ReduceMax, Less, NonZero, Gather, ScatterND, and
+GridSample for the turns): one file that ONNX Runtime runs as it is, with a dynamic
+batch axis; a batch with no unsure crop runs the other members on zero rows. Weights may be stored as float16 and cast to
 float32 when the session loads (ONNX Runtime folds the casts), which halves the file and
 leaves the arithmetic in float32.
 """
@@ -287,12 +289,10 @@ def _turned_readings(
         for m in models:
             reading = wire(m, view, f"t{t}_")
             if sums:
-                nodes.append(
-                    helper.make_node("Add", [sums[-1], reading], [f"{view}_sum{len(sums)}"])
-                )
-                sums.append(f"{view}_sum{len(sums)}")
-            else:
-                sums.append(reading)
+                added = f"{view}_sum{len(sums)}"
+                nodes.append(helper.make_node("Add", [sums[-1], reading], [added]))
+                reading = added
+            sums.append(reading)
     nodes += [
         helper.make_node("Mul", [total, "cascade_zero"], ["cascade_zeros"]),
         helper.make_node("Unsqueeze", ["cascade_tidx", "cascade_axis"], ["cascade_trows"]),
