@@ -485,6 +485,9 @@ def evaluate(
     plots: Annotated[
         Path | None, typer.Option(help="Folder for the confusion matrix and mistakes PNGs.")
     ] = None,
+    turns: Annotated[
+        bool, typer.Option(help="Let a model built with turns read unsure crops turned too.")
+    ] = True,
 ) -> None:
     """Accuracy of an ONNX model on the MNIST test split (ONNX Runtime only)."""
     import json
@@ -492,7 +495,7 @@ def evaluate(
     from .train.evaluate import evaluate as run_eval
 
     try:
-        ev = run_eval(model, str(data) if data else None, limit=limit)
+        ev = run_eval(model, str(data) if data else None, limit=limit, turns=turns)
         if plots is not None:
             from . import datasets
             from .train.evaluate import plot_confusion, plot_mistakes

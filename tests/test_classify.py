@@ -119,3 +119,19 @@ def test_each_crop_goes_to_the_model_once(model_path: Path) -> None:
     assert sum(sent) == 60 and len(pred._seen) <= 50
     pred.probs(x[:1])
     assert sum(sent) == 61
+
+
+def test_the_shipped_model_reads_unsure_crops_turned_unless_told_not_to(
+    model_path: Path, mnist_dir: Path
+) -> None:
+    from digitocr import datasets
+    from digitocr.train.fit import prepare
+
+    card = OnnxEngine(model_path, device="cpu").card
+    assert card.training["cascade"]["turns_degrees"] == [8.0, -8.0]
+    x = prepare(datasets.load("test", str(mnist_dir)).images[:1000]).astype(np.float32) / 255
+    turned = OnnxEngine(model_path, device="cpu").run(x)
+    plain = OnnxEngine(model_path, device="cpu", turns=False).run(x)
+    same = np.abs(turned - plain).max(axis=1) < 1e-6
+    assert 0.9 < same.mean() < 0.99  # the crops the first model is unsure of read turned too
+    assert (np.abs(turned - plain).max(axis=1) > 1e-3).sum() >= 10

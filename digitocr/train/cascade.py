@@ -15,9 +15,9 @@ is turned and the file reads as the same cascade without turns.
 
 Built from plain ONNX operators (ReduceMax, Less, NonZero, Gather, ScatterND, and
 GridSample for the turns): one file that ONNX Runtime runs as it is, with a dynamic
-batch axis; a batch with no unsure crop runs the other members on zero rows. Weights may be stored as float16 and cast to
-float32 when the session loads (ONNX Runtime folds the casts), which halves the file and
-leaves the arithmetic in float32.
+batch axis; a batch with no unsure crop runs the other members on zero rows. Weights
+may be stored as float16 and cast to float32 when the session loads (ONNX Runtime folds
+the casts), which halves the file and leaves the arithmetic in float32.
 """
 
 from __future__ import annotations

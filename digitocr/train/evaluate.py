@@ -67,7 +67,9 @@ def crops_per_second(
     return n / (time.perf_counter() - t0)
 
 
-def evaluate(model: str | Path, data: str | None = None, *, limit: int = 0) -> Evaluation:
+def evaluate(
+    model: str | Path, data: str | None = None, *, limit: int = 0, turns: bool = True
+) -> Evaluation:
     from ..classify.engine import OnnxEngine
     from .fit import prepare
 
@@ -76,7 +78,7 @@ def evaluate(model: str | Path, data: str | None = None, *, limit: int = 0) -> E
     if limit:
         images, labels = images[:limit], labels[:limit]
     x = prepare(images).astype(np.float32) / 255.0
-    engine = OnnxEngine(model, device="cpu", threads=1)
+    engine = OnnxEngine(model, device="cpu", threads=1, turns=turns)
     probs = np.concatenate([engine.run(x[i : i + 512]) for i in range(0, len(x), 512)])
     # Digits only: a reject output is for crops that are not one digit, never a test answer.
     probs = probs[:, engine.card.digit_columns]
