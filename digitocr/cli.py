@@ -250,8 +250,9 @@ def train(
         typer.Option(
             min=0.0,
             max=1.0,
-            help="Share of 1s and 9s drawn as continental writers draw them (a 1's up-stroke, "
-            "a 9's tail curled to the left), which MNIST's writers rarely do; "
+            help="Share of 1s, 7s and 9s drawn as continental writers draw them (a 1's "
+            "up-stroke, a 7 crossed, a 9's tail curled to the left), which MNIST's writers "
+            "rarely do; "
             "with --renormalize.",
         ),
     ] = 0.0,

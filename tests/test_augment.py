@@ -94,7 +94,7 @@ def test_a_continental_one_gets_a_stroke_from_its_top_down_to_the_left() -> None
         assert ys.min() >= 18 and ys.max() <= 20 + 0.5 * 70 + 8  # from the top, going down
         assert ys[xs == xs.min()].mean() > ys[xs >= 50].mean()  # its far end lower
         assert (out[big > 0] == 255).all()  # the 1 itself is untouched
-    assert (_variant(big, 7, rng) == big).all()  # other digits are left as they are
+    assert (_variant(big, 4, rng) == big).all()  # other digits are left as they are
 
 
 def test_a_continental_nine_gets_its_tail_curled_to_the_left() -> None:
@@ -112,15 +112,34 @@ def test_a_continental_nine_gets_its_tail_curled_to_the_left() -> None:
         assert ys[xs == xs.min()].mean() < ys[xs >= 63].mean() + 1  # curling up, not down
 
 
-def test_variants_change_ones_and_nines_only() -> None:
+def test_a_continental_seven_gets_a_bar_across_its_stem() -> None:
+    seven = np.zeros((112, 112), np.uint8)
+    cv2.line(seven, (30, 20), (80, 20), 255, 7)  # the top bar...
+    cv2.line(seven, (80, 20), (50, 90), 255, 7)  # ...and the stem down to the left
+    rng = np.random.default_rng(7)
+    for _ in range(20):
+        out = _variant(seven, 7, rng)
+        new = (out > 64) & (seven == 0)
+        ys, xs = np.nonzero(new)
+        assert new.sum() > 40
+        assert 20 + 0.35 * 70 < ys.mean() < 20 + 0.7 * 70  # a little below the middle
+        assert ys.max() - ys.min() < xs.max() - xs.min()  # lying, not standing
+        stem_x = 80 - 30 * (ys.mean() - 20) / 70  # where the stem is at that height
+        assert xs.min() < stem_x - 3 and xs.max() > stem_x + 3  # across it, both sides
+        assert (out[seven > 0] == 255).all()
+
+
+def test_variants_change_ones_sevens_and_nines_only() -> None:
     one = (_bar() * 255).astype(np.uint8)
     batch = np.stack([np.round(normalize_digit(one) * 255).astype(np.uint8)] * 8)
     aug = Augment(rotation=0, shift=0, zoom=0, scan=0, renormalize=True, variants=1.0)
     as_ones = augment_batch(batch, aug, np.random.default_rng(5), np.ones(8, np.uint8))[..., 0]
-    as_sevens = augment_batch(batch, aug, np.random.default_rng(5), np.full(8, 7))[..., 0]
+    as_fours = augment_batch(batch, aug, np.random.default_rng(5), np.full(8, 4))[..., 0]
     upper_left = (slice(0, 12), slice(0, 12))
     assert all(x[upper_left].sum() > 1.0 for x in as_ones)
-    assert all(x[upper_left].sum() < 0.05 for x in as_sevens)
-    # Without labels nothing is changed: the same crops as the 7s.
+    assert all(x[upper_left].sum() < 0.05 for x in as_fours)
+    # Without labels nothing is changed: the same crops as the 4s.
     plain = augment_batch(batch, aug, np.random.default_rng(5))[..., 0]
-    assert np.allclose(plain, as_sevens)
+    assert np.allclose(plain, as_fours)
+    as_sevens = augment_batch(batch, aug, np.random.default_rng(5), np.full(8, 7))[..., 0]
+    assert all(np.abs(x - y).sum() > 1.0 for x, y in zip(as_sevens, plain, strict=True))

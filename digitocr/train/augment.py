@@ -41,7 +41,7 @@ class Augment:
     shear: float = 0.0  # slant: x shifted by up to `shear` times the height from the middle
     binarize: float = 0.0  # probability of thresholding the ink as the pipeline's masks are
     lowres: float = 0.0  # probability of a coarse capture: the digit seen at 7-14 px, 16 greys
-    variants: float = 0.0  # probability of drawing a 1 or a 9 in its continental form (_variant)
+    variants: float = 0.0  # probability of drawing a 1, 7 or 9 in its continental form (_variant)
 
 
 def _elastic(
@@ -134,21 +134,47 @@ def _stroke_left(
     return out
 
 
-_VARIANT_DIGITS = (1, 9)  # the digits _variant draws in another form
+def _cross_bar(big: npt.NDArray[Any], rng: np.random.Generator) -> npt.NDArray[Any]:
+    """A short bar across a 7's stem, a little below its middle: found where the row's
+    ink lies, 30-55% of the digit's height long, level within 10 degrees."""
+    ys, xs = np.nonzero(big > 64)
+    if len(ys) < 10:
+        return big
+    top, bottom = int(ys.min()), int(ys.max())
+    y0 = top + (bottom - top) * rng.uniform(0.45, 0.6)
+    row = xs[np.abs(ys - y0) <= 2]
+    if len(row) == 0:
+        return big
+    x0 = float(row.mean())
+    width = max(2, round(stroke_width(np.where(big > 64, 255, 0).astype(np.uint8))))
+    half = (bottom - top) * rng.uniform(0.3, 0.55) / 2
+    theta = np.deg2rad(rng.uniform(-10.0, 10.0))
+    dx, dy = half * np.cos(theta), half * np.sin(theta)
+    off = rng.uniform(-0.2, 0.2) * half  # not always centred on the stem
+    pts = np.round(np.array([(x0 + off - dx, y0 - dy), (x0 + off + dx, y0 + dy)]) * 4)
+    out = big.copy()
+    cv2.polylines(out, [pts.astype(np.int32)], False, int(big.max()), width, cv2.LINE_AA, 2)
+    return out
+
+
+_VARIANT_DIGITS = (1, 7, 9)  # the digits _variant draws in another form
 
 
 def _variant(big: npt.NDArray[Any], digit: int, rng: np.random.Generator) -> npt.NDArray[Any]:
-    """1s and 9s as much of Europe and Latin America writes them, which MNIST's American
-    writers rarely do, so a classifier trained on MNIST alone misreads them (real cheques:
-    such 1s read as 7s, such 9s as 8s):
+    """1s, 7s and 9s as much of Europe and Latin America writes them, which MNIST's
+    American writers rarely do, so a classifier trained on MNIST alone misreads them (real
+    cheques: such 1s read as 7s, such 7s as 4s, such 9s as 8s):
 
     - a 1 with an up-stroke: from its top down to the left, a fifth to 45% of its height
       long, 30-65 degrees under the horizontal (a 7's bar runs level to the right);
+    - a 7 crossed: a short bar across its stem a little below the middle;
     - a 9 whose tail curls back to the left at the bottom, 15-35% of its height long,
       0-40 degrees up from the horizontal, left open (an 8's lower loop is closed).
     """
     if digit == 1:
         return _stroke_left(big, rng, at_top=True, length=(0.2, 0.45), angle=(30.0, 65.0))
+    if digit == 7:
+        return _cross_bar(big, rng)
     if digit == 9:
         return _stroke_left(big, rng, at_top=False, length=(0.15, 0.35), angle=(0.0, 40.0))
     return big
@@ -272,7 +298,7 @@ def augment_batch(
 ) -> npt.NDArray[Any]:
     """Augment uint8 (N, 28, 28) MNIST-style digits into float32 (N, 28, 28, 1) in [0, 1].
 
-    `labels` are needed only for `variants` (which digits are 1s and 9s)."""
+    `labels` are needed only for `variants` (which digits are 1s, 7s and 9s)."""
     out = np.empty((len(images), 28, 28), np.float32)
     variant = np.full(len(images), -1)
     if aug.variants:  # drawn with or without labels, so the other draws stay the same

@@ -37,7 +37,7 @@ class TrainOptions:
     renormalize: bool = False  # reshape the digit, then normalise it as the pipeline does
     binarize: float = 0.0  # share of digits thresholded before normalising (`renormalize`)
     lowres: float = 0.0  # share of digits seen as a coarse capture first (`renormalize`)
-    variants: float = 0.0  # share of 1s and 9s drawn in their continental forms (`renormalize`)
+    variants: float = 0.0  # share of 1s, 7s and 9s drawn in continental forms (`renormalize`)
     scan_augment: float = 0.4
     elastic: float = 0.0  # share of digits given an elastic distortion
     reject: float = 0.0  # share of each batch that is not one digit (an 11th, reject class)
