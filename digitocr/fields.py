@@ -166,6 +166,8 @@ def _plausible_date(value: str) -> bool:
     parts = value.split("/")
     if len(parts) != 3 or not all(p.isdigit() for p in parts):
         return False
+    if len(parts[0]) > 2 or len(parts[1]) > 2:
+        return False  # '022/10/1995': a digit too many (a stroke read twice), not day 22
     a, b, y = (int(p) for p in parts)
     if len(parts[2]) == 4 and not 1900 <= y <= 2099:
         return False

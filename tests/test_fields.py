@@ -166,7 +166,13 @@ def test_surplus_digits_of_a_us_zip(read: str, surplus: int) -> None:
 
 @pytest.mark.parametrize(
     ("read", "surplus"),
-    [("12/675/2020", 1), ("12/05/20208", 1), ("12/05/2020", 0), ("126/75/20208", 0)],
+    [
+        ("12/675/2020", 1),
+        ("12/05/20208", 1),
+        ("022/10/1995", 1),  # a 2's foot cut off and read as a 2: not day 22
+        ("12/05/2020", 0),
+        ("126/75/20208", 0),
+    ],
 )
 def test_surplus_digits_of_a_date(read: str, surplus: int) -> None:
     """Nine digits and no date: one too many. A date, or ten digits, is left alone."""
