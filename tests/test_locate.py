@@ -1140,3 +1140,39 @@ def test_four_digits_touching_are_split_into_four_when_the_field_lacks_three(
     assert read.tolist() == [5, 0, 8, 6, 8]
     # It lacks one digit only: the blob is cut in two, never more.
     assert len(force_splits(blobs, 70.0, predictor, 1) or []) == 3
+
+
+@pytest.mark.parametrize(("whole", "pieces"), [(7, 1), (1, 1), (4, 2)])
+def test_a_flagged_one_is_not_cut_into_two_ones(
+    whole: int, pieces: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A 1 with a long up-stroke from its top, as continental hands write it: the reject
+    output reads it as not one digit, and cut between the flag and the stem it reads as
+    two sure 1s (real cheques: '10.379' read '110379'). Left whole when the whole reads
+    likeliest as a 1 or a 7; a blob read as another digit is still cut."""
+    from digitocr.segment import digits
+    from digitocr.segment.blobs import components
+    from digitocr.segment.normalize import normalize_digit
+    from digitocr.segment.split import piece
+
+    ink = np.zeros((120, 200), np.uint8)
+    cv2.line(ink, (128, 22), (124, 100), 255, 9)  # the stem
+    cv2.line(ink, (128, 22), (84, 94), 255, 9)  # the flag, nearly as long
+    (blob,) = components(ink)
+    cut = (blob.w * 2) // 5
+    halves = [piece(blob, 0, cut, None), piece(blob, cut, blob.w, None)]
+    assert all(h is not None for h in halves)
+    monkeypatch.setattr(digits, "split_two", lambda b, H, score: (0.98, halves))
+
+    def score(crops):  # the whole (0.58 as wide as tall): not one digit, likeliest
+        out = np.full((len(crops), 10), 0.001, np.float32)  # `whole`; a half: a sure 1
+        for i, c in enumerate(crops):
+            ys, xs = np.nonzero(c > 0.3)
+            half = np.ptp(xs) < 0.53 * np.ptp(ys)
+            out[i, 1 if half else whole] = 0.99 if half else 0.4
+        return out
+
+    whole_read = score([normalize_digit(blob.crop())])[0]
+    assert whole_read.max() < 0.5 and int(whole_read.argmax()) == whole
+    field = _field(ink, "amount")
+    assert len(digits._cut_rejected(blob, field, float(blob.h), score)) == pieces

@@ -337,8 +337,9 @@ def _cut_rejected(
     """A blob the classifier reads as not one digit, which the cuts at projection valleys
     left whole (digits touching with no valley between them, a slanted '1' leaning into
     the next digit): cut in two where two digits read surest, at any of a dozen columns,
-    if the two are surer than the whole; each piece again, three deep. The whole is read
-    as it will be classified (a heavy pen's blob with its holes opened again)."""
+    if the two are surer than the whole, and not a flagged 1 read as two (_flagged_one);
+    each piece again, three deep. The whole is read as it will be classified (a heavy
+    pen's blob with its holes opened again)."""
     if score is None or depth >= 3 or b.w < 0.45 * H or b.h < 0.5 * H:
         return [b]
     crops = [normalize_digit(b.crop())]
@@ -351,7 +352,20 @@ def _cut_rejected(
     sure, halves = split_two(b, H, score)
     if len(halves) < 2 or sure <= whole:
         return [b]
+    if _flagged_one(crops[0], halves, score):
+        return [b]
     return [q for p in halves for q in _cut_rejected(p, field, H, score, depth + 1)]
+
+
+def _flagged_one(whole: npt.NDArray[Any], halves: list[Blob], score: Scorer) -> bool:
+    """A 1 with an up-stroke from its top (as continental hands write it), which the
+    reject output reads as not one digit: the whole reads likeliest as a 1 or a 7 and
+    cut in two it reads as two 1s, the flag and the stem (real cheques: '10.379' read
+    '110379')."""
+    if int(np.argmax(score([whole])[0])) not in (1, 7):
+        return False
+    labels = score([normalize_digit(p.crop()) for p in halves]).argmax(axis=1)
+    return bool((labels == 1).all())
 
 
 def _without_long_verticals(ink: npt.NDArray[Any], H: float, inner: Box | None) -> npt.NDArray[Any]:
