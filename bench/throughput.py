@@ -118,7 +118,7 @@ def main() -> None:
     )
     ap.add_argument("--no-turns", action="store_true", help="run with --no-turns")
     a = ap.parse_args()
-    turns = [] if not a.no_turns else ["--no-turns"]
+    turns = ["--no-turns"] if a.no_turns else []
     out = ROOT / "bench" / "out" / "throughput"
     png = make_set(out / "png300", a.pages, "png", "300-300")
     pdf = make_set(out / "pdf", a.pages, "pdf", "300-300")

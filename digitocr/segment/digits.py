@@ -346,23 +346,24 @@ def _cut_rejected(
     reopened = _reopen(b, field, H)
     if reopened is not b.crop():
         crops.append(normalize_digit(reopened))
-    whole = float(score(crops).max())
+    probs = score(crops)
+    whole = float(probs.max())
     if whole >= _NOT_ONE:
         return [b]
     sure, halves = split_two(b, H, score)
     if len(halves) < 2 or sure <= whole:
         return [b]
-    if _flagged_one(crops[0], halves, score):
+    if _flagged_one(int(probs[0].argmax()), halves, score):
         return [b]
     return [q for p in halves for q in _cut_rejected(p, field, H, score, depth + 1)]
 
 
-def _flagged_one(whole: npt.NDArray[Any], halves: list[Blob], score: Scorer) -> bool:
+def _flagged_one(whole: int, halves: list[Blob], score: Scorer) -> bool:
     """A 1 with an up-stroke from its top (as continental hands write it), which the
-    reject output reads as not one digit: the whole reads likeliest as a 1 or a 7 and
-    cut in two it reads as two 1s, the flag and the stem (real cheques: '10.379' read
-    '110379')."""
-    if int(np.argmax(score([whole])[0])) not in (1, 7):
+    reject output reads as not one digit: the whole reads likeliest (`whole`) as a 1 or
+    a 7 and cut in two it reads as two 1s, the flag and the stem (real cheques: '10.379'
+    read '110379')."""
+    if whole not in (1, 7):
         return False
     labels = score([normalize_digit(p.crop()) for p in halves]).argmax(axis=1)
     return bool((labels == 1).all())

@@ -104,6 +104,11 @@ def _scan_marks(big: npt.NDArray[Any], rng: np.random.Generator) -> npt.NDArray[
     return big
 
 
+def _pen_width(big: npt.NDArray[Any]) -> int:
+    """The width of the digit's strokes, for a stroke drawn onto it (2 px at least)."""
+    return max(2, round(stroke_width(np.where(big > 64, 255, 0).astype(np.uint8))))
+
+
 def _stroke_left(
     big: npt.NDArray[Any],
     rng: np.random.Generator,
@@ -120,7 +125,7 @@ def _stroke_left(
     top, bottom = int(ys.min()), int(ys.max())
     end_y = top if at_top else bottom
     x0 = float(xs[np.abs(ys - end_y) <= 2].mean())
-    width = max(2, round(stroke_width(np.where(big > 64, 255, 0).astype(np.uint8))))
+    width = _pen_width(big)
     size = (bottom - top) * rng.uniform(*length)
     theta = np.deg2rad(rng.uniform(*angle))
     down = 1.0 if at_top else -1.0  # a 1's flag falls to the left, a 9's tail curls up
@@ -146,7 +151,7 @@ def _cross_bar(big: npt.NDArray[Any], rng: np.random.Generator) -> npt.NDArray[A
     if len(row) == 0:
         return big
     x0 = float(row.mean())
-    width = max(2, round(stroke_width(np.where(big > 64, 255, 0).astype(np.uint8))))
+    width = _pen_width(big)
     half = (bottom - top) * rng.uniform(0.3, 0.55) / 2
     theta = np.deg2rad(rng.uniform(-10.0, 10.0))
     dx, dy = half * np.cos(theta), half * np.sin(theta)

@@ -540,21 +540,17 @@ def build_with_reject(
     import onnx
     from onnx import TensorProto, compose, helper
 
-    parts = []
+    parts, overridable = [], []
     for prefix, path in (("c_", model), ("r_", reject)):
         m = onnx.load(str(path))
         defaults = {x.name for x in m.graph.initializer}
         if any(i.name not in defaults for i in m.graph.input[1:]) or len(m.graph.output) != 1:
             raise ModelError(f"{path}: needs one input and one output")
-        parts.append(compose.add_prefix(m, prefix))
+        m = compose.add_prefix(m, prefix)
+        # Inputs with defaults (a cascade's turn threshold) stay inputs of the joined file.
+        overridable += list(m.graph.input[1:])
+        parts.append(m)
     main, rej = parts
-    # Inputs with defaults (a cascade's turn threshold) stay inputs of the joined file.
-    overridable = [
-        i
-        for m in parts
-        for i in m.graph.input[1:]
-        if i.name in {x.name for x in m.graph.initializer}
-    ]
     nodes: list[Any] = []
     inits: list[Any] = [
         helper.make_tensor("reject_start", TensorProto.INT64, [1], [10]),
