@@ -81,32 +81,35 @@ def test_renormalized_augmentation_gives_crops_the_pipeline_would_cut() -> None:
     assert max(offsets) > 1.0
 
 
+def _strokes_added(img: np.ndarray, digit: int, seed: int):  # type: ignore[no-untyped-def]
+    """Twenty draws of `digit`'s variant on `img`: the drawing, and the rows, columns
+    and count of the ink it added."""
+    rng = np.random.default_rng(seed)
+    for _ in range(20):
+        out = _variant(img, digit, rng)
+        new = (out > 64) & (img == 0)
+        ys, xs = np.nonzero(new)
+        yield out, ys, xs, int(new.sum())
+
+
 def test_a_continental_one_gets_a_stroke_from_its_top_down_to_the_left() -> None:
     big = np.zeros((112, 112), np.uint8)
     big[20:90, 52:60] = 255  # an upright 1, 70 px tall, 8 px wide, as _reshape makes them
-    rng = np.random.default_rng(4)
-    for _ in range(20):
-        out = _variant(big, 1, rng)
-        new = (out > 64) & (big == 0)
-        ys, xs = np.nonzero(new)
-        assert new.sum() > 50  # a stroke, not a speck
+    for out, ys, xs, added in _strokes_added(big, 1, 4):
+        assert added > 50  # a stroke, not a speck
         assert xs.max() <= 61 and xs.min() < 52 - 4  # left of the stem (but a round cap)
         assert ys.min() >= 18 and ys.max() <= 20 + 0.5 * 70 + 8  # from the top, going down
         assert ys[xs == xs.min()].mean() > ys[xs >= 50].mean()  # its far end lower
         assert (out[big > 0] == 255).all()  # the 1 itself is untouched
-    assert (_variant(big, 4, rng) == big).all()  # other digits are left as they are
+    assert (_variant(big, 4, np.random.default_rng(4)) == big).all()  # others left as they are
 
 
 def test_a_continental_nine_gets_its_tail_curled_to_the_left() -> None:
     nine = np.zeros((112, 112), np.uint8)
     cv2.circle(nine, (56, 35), 15, 255, 7)
     nine[35:90, 65:72] = 255  # the stem on the loop's right, down to y = 89
-    rng = np.random.default_rng(6)
-    for _ in range(20):
-        out = _variant(nine, 9, rng)
-        new = (out > 64) & (nine == 0)
-        ys, xs = np.nonzero(new)
-        assert new.sum() > 40
+    for _, ys, xs, added in _strokes_added(nine, 9, 6):
+        assert added > 40
         assert xs.min() < 65 - 4 and xs.max() <= 73  # to the left of the stem's end
         assert ys.min() > 60 and ys.max() <= 92  # at the bottom, not up by the loop
         assert ys[xs == xs.min()].mean() < ys[xs >= 63].mean() + 1  # curling up, not down
@@ -116,12 +119,8 @@ def test_a_continental_seven_gets_a_bar_across_its_stem() -> None:
     seven = np.zeros((112, 112), np.uint8)
     cv2.line(seven, (30, 20), (80, 20), 255, 7)  # the top bar...
     cv2.line(seven, (80, 20), (50, 90), 255, 7)  # ...and the stem down to the left
-    rng = np.random.default_rng(7)
-    for _ in range(20):
-        out = _variant(seven, 7, rng)
-        new = (out > 64) & (seven == 0)
-        ys, xs = np.nonzero(new)
-        assert new.sum() > 40
+    for out, ys, xs, added in _strokes_added(seven, 7, 7):
+        assert added > 40
         assert 20 + 0.35 * 70 < ys.mean() < 20 + 0.7 * 70  # a little below the middle
         assert ys.max() - ys.min() < xs.max() - xs.min()  # lying, not standing
         stem_x = 80 - 30 * (ys.mean() - 20) / 70  # where the stem is at that height
