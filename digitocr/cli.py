@@ -389,8 +389,20 @@ def cascade(
             "crops.",
         ),
     ] = None,
+    reject_floor: Annotated[
+        float,
+        typer.Option(
+            min=0.0,
+            max=1.0,
+            help="When the first model is a reject model (trained with --reject): its "
+            "reject probabilities under this count as 0, as attach-reject's --floor.",
+        ),
+    ] = 0.5,
 ) -> None:
-    """Join trained models into one ONNX cascade: the others read only the unsure crops."""
+    """Join trained models into one ONNX cascade: the others read only the unsure crops.
+
+    The first may be a reject model: the cascade then also gives its reject output (read
+    once, where attach-reject would add a second model reading every crop)."""
     import json
 
     try:
@@ -414,6 +426,7 @@ def cascade(
                 evaluate_test=evaluate_test,
                 turns=tuple(d for t in turn or () if t for d in (t, -t)),
                 turned=tuple(m - 1 for m in turn_member) if turn_member else None,
+                reject_floor=reject_floor,
             )
         )
     except DigitocrError as exc:

@@ -270,6 +270,59 @@ def test_a_reject_output_keeps_the_turns_and_the_engine_can_skip_them(tmp_path: 
     np.testing.assert_array_equal(with_turns[~unsure], without[~unsure])
 
 
+def test_a_reject_model_first_reads_every_crop_once_for_digits_and_reject(
+    tmp_path: Path,
+) -> None:
+    """A reject model as the first member: the file reads as the cascade of its digits
+    (renormalised) with its own reject column attached, turned readings included."""
+    rng = np.random.default_rng(8)
+    reject = _linear(tmp_path / "r.onnx", rng.normal(0, 1, (784, 11)), 0.05)
+    others = _members(tmp_path, 2)
+    x = rng.random((150, 28, 28)).astype(np.float32)
+    raw = _run(reject, x)
+    digits = raw[:, :10] / raw[:, :10].sum(axis=1, keepdims=True)
+    probs = [digits, *(_run(m, x) for m in others)]
+    threshold = float(np.median(digits.max(axis=1)))
+    turns = (8.0, -8.0)
+    views = [turn_images(x[..., None], t)[..., 0] for t in turns]
+    turned = []
+    for v in views:
+        r = _run(reject, v)[:, :10]
+        turned.append([r / r.sum(axis=1, keepdims=True), *(_run(m, v) for m in others)])
+    floor = float(np.median(raw[:, 10]))
+    out = build_cascade(
+        [reject, *others],
+        tmp_path / "rc.onnx",
+        threshold=threshold,
+        fp16=False,
+        turns=turns,
+        reject_floor=floor,
+    )
+    got = _run(out, x)
+    assert got.shape == (150, 11)
+    want = with_reject_reference(cascade_reference(probs, threshold, turned), raw, floor)
+    # A crop within rounding of the threshold may fall either side of it: all but those.
+    edge = np.abs(digits.max(axis=1) - threshold) < 1e-6
+    np.testing.assert_allclose(got[~edge], want[~edge], atol=1e-5)
+    low = raw[:, 10] < floor
+    assert (got[low, 10] == 0).all() and np.allclose(got[~low, 10], raw[~low, 10], atol=1e-6)
+    unsure = digits.max(axis=1) < threshold
+    assert np.abs(got[unsure, :10] - digits[unsure] * (1 - got[unsure, 10:])).max() > 1e-3
+    # It reads as the cascade of its digits with the model attached beside it (which
+    # reads every crop a second time). Its digits renormalised are the softmax of its
+    # first 10 logits: a linear model of its first 10 weight columns.
+    weights = numpy_helper.to_array(onnx.load(str(reject)).graph.initializer[1])
+    digits_only = _linear(tmp_path / "r10.onnx", weights[:, :10], 0.05)
+    c = build_cascade(
+        [digits_only, *others], tmp_path / "c.onnx", threshold=threshold, fp16=False, turns=turns
+    )
+    beside = _run(build_with_reject(c, reject, tmp_path / "cr.onnx", floor=floor, fp16=False), x)
+    np.testing.assert_allclose(got[~edge], beside[~edge], atol=1e-5)
+    assert _run(out, x[:0]).shape == (0, 11)
+    with pytest.raises(Exception, match="11 columns"):
+        build_cascade(others, tmp_path / "bad.onnx", threshold=0.5, reject_floor=0.5)
+
+
 def test_attach_reject_command_writes_a_checked_model_with_its_card(
     tmp_path: Path, mnist_dir: Path
 ) -> None:
@@ -323,3 +376,21 @@ def test_attach_reject_command_writes_a_checked_model_with_its_card(
     assert bad.exit_code == 2 and "not a reject model" in bad.output
     bad = CliRunner().invoke(app, ["attach-reject", str(rej), str(rej), "--out", str(out)])
     assert bad.exit_code == 2 and "10 digits" in bad.output
+    # The reject model may instead be a cascade's first member: its reject column is then
+    # the cascade's, from the one reading of every crop.
+    first = tmp_path / "first.onnx"
+    args = ["cascade", str(rej), str(model), "--out", str(first), "--data", str(mnist_dir)]
+    r = CliRunner().invoke(app, [*args, "--reject-floor", "0", "--no-evaluate"])
+    assert r.exit_code == 0, r.output
+    metrics = json.loads(r.stdout[r.stdout.index("{") :])
+    card = load_card(first)
+    assert card.labels == labels
+    assert card.architecture == "cascade(wide-ink, nearest-mean) + reject(member 1)"
+    assert card.training["reject_model"]["architecture"] == "wide-ink"
+    assert card.training["reject_model"]["floor"] == 0.0
+    assert metrics["cascade_members_max_abs_diff"] < 1e-5
+    assert metrics["val_reject_mean"] > 0
+    assert Predictor(OnnxEngine(first, device="cpu")).probs(list(x[:50])).shape == (50, 10)
+    # Only the first: a reject model later in a cascade would have nowhere to go.
+    bad = CliRunner().invoke(app, ["cascade", str(model), str(rej), "--out", str(first)])
+    assert bad.exit_code == 2 and "the first may be a reject model" in bad.output

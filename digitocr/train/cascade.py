@@ -7,6 +7,11 @@ aside). The cascade runs the first (fast) member on the whole batch; the crops w
 top probability is under `threshold` are gathered and run through every other member,
 and their probabilities become the mean over all members. The others then cost a few
 per cent of the first one's time, while the hard crops get an ensemble's answer.
+The first member may be a reject model (`digitocr train --reject`, 11 outputs): its
+digit probabilities, renormalised, are its reading, and its reject column is attached
+to the cascade's answer as `build_with_reject` attaches a separate reject model's, so
+the one model that reads every crop gives both (a reject model beside the cascade
+would read every crop a second time).
 With `turns` (degrees), the hard crops are also read turned by each angle, by every
 member (test-time augmentation, `GridSample`), and all those readings join the mean:
 a slanted or rotated digit that one view reads wrongly is outvoted by the others. The
@@ -118,12 +123,16 @@ def build_cascade(
     fp16: bool = True,
     turns: Sequence[float] = (),
     turned: Sequence[int] | None = None,
+    reject_floor: float | None = None,
 ) -> Path:
     """Write the cascade of `members` (the first runs on every crop) to `out`.
 
     The unsure crops are read by every member as they are, and by the members indexed
     in `turned` (all by default) turned by each of `turns` (degrees); their
-    probabilities are the mean of all those readings.
+    probabilities are the mean of all those readings. With `reject_floor`, the first
+    member is a reject model (10 digits then reject): the cascade reads its digits
+    renormalised and gives 11 columns, its answer with the first member's reject column
+    attached as `build_with_reject` attaches one (`floor`).
     """
     import onnx
     from onnx import TensorProto, compose, helper, numpy_helper
@@ -142,6 +151,8 @@ def build_cascade(
         m = onnx.load(str(path))
         if len(m.graph.input) != 1 or len(m.graph.output) != 1:
             raise ModelError(f"{path}: a cascade member needs one input and one output")
+        if i == 0 and reject_floor is not None:
+            m = _digits_beside_reject(m, path)
         models.append(compose.add_prefix(m, f"m{i}_"))
     nodes: list[Any] = []
     inits: list[Any] = [
@@ -220,12 +231,18 @@ def build_cascade(
             helper.make_node("Unsqueeze", ["cascade_counts", "cascade_axis"], ["cascade_per_row"]),
             helper.make_node("Div", ["cascade_all", "cascade_per_row"], ["cascade_mean"]),
         ]
+    answer = "probs" if reject_floor is None else "cascade_digits"
     nodes += [
         *mean,
         helper.make_node("Unsqueeze", ["cascade_idx", "cascade_axis"], ["cascade_rows"]),
-        helper.make_node("ScatterND", [first, "cascade_rows", "cascade_mean"], ["probs"]),
+        helper.make_node("ScatterND", [first, "cascade_rows", "cascade_mean"], [answer]),
     ]
     classes = models[0].graph.output[0].type.tensor_type.shape.dim[-1].dim_value or None
+    if reject_floor is not None:  # the first member's own 11 columns, read once above
+        more_nodes, more_inits = _reject_nodes(answer, models[0].graph.output[1].name, reject_floor)
+        nodes += more_nodes
+        inits += more_inits
+        classes = 11
     graph = helper.make_graph(
         nodes,
         "cascade",
@@ -243,6 +260,78 @@ def build_cascade(
     out.parent.mkdir(parents=True, exist_ok=True)
     onnx.save(model, str(out))
     return out
+
+
+def _digits_beside_reject(m: Any, path: Path) -> Any:
+    """A reject model's graph with two outputs: its 10 digit probabilities divided by
+    their sum (what a cascade member gives), then its own 11 columns."""
+    from onnx import TensorProto, helper
+
+    g = m.graph
+    raw = g.output[0].name
+    if g.output[0].type.tensor_type.shape.dim[-1].dim_value != 11:
+        raise ModelError(f"{path}: a reject model gives 11 columns, 10 digits then reject")
+    g.initializer.extend(
+        [
+            helper.make_tensor("split_start", TensorProto.INT64, [1], [0]),
+            helper.make_tensor("split_end", TensorProto.INT64, [1], [10]),
+            helper.make_tensor("split_axis", TensorProto.INT64, [1], [1]),
+        ]
+    )
+    g.node.extend(
+        [
+            helper.make_node(
+                "Slice", [raw, "split_start", "split_end", "split_axis"], ["split_digits"]
+            ),
+            helper.make_node("ReduceSum", ["split_digits", "split_axis"], ["split_sum"]),
+            helper.make_node("Div", ["split_digits", "split_sum"], ["split_probs"]),
+        ]
+    )
+    g.output.insert(0, helper.make_tensor_value_info("split_probs", TensorProto.FLOAT, ["N", 10]))
+    return m
+
+
+def _reject_member_probs(path: Path, x: npt.NDArray[Any]) -> npt.NDArray[Any]:
+    """A reject model's digits renormalised, as a cascade's first member reads them: by
+    the same nodes (a crop at the threshold must fall on the same side of it here as in
+    the file, and numpy's sum may round otherwise)."""
+    import onnx
+    import onnxruntime as ort
+
+    m = _digits_beside_reject(onnx.load(str(path)), path)
+    del m.graph.output[1:]
+    sess = ort.InferenceSession(m.SerializeToString(), providers=["CPUExecutionProvider"])
+    name = m.graph.input[0].name
+    return np.concatenate(
+        [sess.run(None, {name: x[i : i + 512, ..., None]})[0] for i in range(0, len(x), 512)]
+    )
+
+
+def _reject_nodes(digits: str, both: str, floor: float) -> tuple[list[Any], list[Any]]:
+    """Nodes (and their constants) giving `probs`: the 10 columns of `digits` times
+    (1 - reject), then reject, the last of `both`'s 11 columns, counted as 0 under
+    `floor`."""
+    from onnx import TensorProto, helper
+
+    inits = [
+        helper.make_tensor("reject_start", TensorProto.INT64, [1], [10]),
+        helper.make_tensor("reject_end", TensorProto.INT64, [1], [11]),
+        helper.make_tensor("reject_axis", TensorProto.INT64, [1], [1]),
+        helper.make_tensor("reject_one", TensorProto.FLOAT, [], [1.0]),
+        helper.make_tensor("reject_floor", TensorProto.FLOAT, [], [floor]),
+    ]
+    nodes = [
+        helper.make_node(
+            "Slice", [both, "reject_start", "reject_end", "reject_axis"], ["reject_raw"]
+        ),
+        helper.make_node("GreaterOrEqual", ["reject_raw", "reject_floor"], ["reject_counts"]),
+        helper.make_node("Cast", ["reject_counts"], ["reject_mask"], to=TensorProto.FLOAT),
+        helper.make_node("Mul", ["reject_raw", "reject_mask"], ["reject_p"]),
+        helper.make_node("Sub", ["reject_one", "reject_p"], ["reject_keep"]),
+        helper.make_node("Mul", [digits, "reject_keep"], ["reject_digits"]),
+        helper.make_node("Concat", ["reject_digits", "reject_p"], ["probs"], axis=1),
+    ]
+    return nodes, inits
 
 
 def _turned_readings(
@@ -344,6 +433,7 @@ class CascadeOptions:
     evaluate_test: bool = True
     turns: tuple[float, ...] = ()  # degrees: the unsure crops are also read turned
     turned: tuple[int, ...] | None = None  # by these members (0-based; None: all)
+    reject_floor: float = 0.5  # when the first member is a reject model (see build_cascade)
     extra: dict[str, Any] = field(default_factory=dict)
 
 
@@ -403,7 +493,7 @@ def _copy_member_curves(paths: Sequence[Path], out: Path) -> list[str | None]:
 def make_cascade(opts: CascadeOptions) -> dict[str, Any]:
     """Build, check and evaluate a cascade; writes it with its card and plots."""
     from .. import datasets
-    from ..classify.card import load_card
+    from ..classify.card import REJECT, load_card
     from .evaluate import evaluate, plot_confusion, plot_mistakes
     from .export import write_card
     from .fit import prepare, split_indices
@@ -414,9 +504,16 @@ def make_cascade(opts: CascadeOptions) -> dict[str, Any]:
     if not 0.0 < opts.share < 1.0:
         raise ModelError(f"--share {opts.share} must be between 0 and 1")
     cards = [load_card(p) for p in paths]
-    for p, c in zip(paths, cards, strict=True):
-        if c.labels != [str(i) for i in range(10)] or c.input.shape[1:] != [28, 28, 1]:
-            raise ModelError(f"{p}: cascade members take (N, 28, 28, 1) and give 10 digits")
+    digits = [str(i) for i in range(10)]
+    # A reject model may come first: the cascade then gives its reject column too.
+    rejecting = cards[0].labels == [*digits, REJECT]
+    for i, (p, c) in enumerate(zip(paths, cards, strict=True)):
+        given = digits + [REJECT] * (i == 0 and rejecting)
+        if c.labels != given or c.input.shape[1:] != [28, 28, 1]:
+            raise ModelError(
+                f"{p}: cascade members take (N, 28, 28, 1) and give 10 digits "
+                "(the first may be a reject model, trained with --reject)"
+            )
         recipe = c.training.get("recipe", {})
         if recipe and (recipe.get("limit") or recipe.get("val_size", 0) < opts.val_size):
             # The threshold and the validation figures need digits no member trained on.
@@ -434,14 +531,27 @@ def make_cascade(opts: CascadeOptions) -> dict[str, Any]:
         raise ModelError(f"the cascade has no member {turned[-1] + 1} to read turned crops")
     turned = turned if opts.turns else []
 
+    def read(models: Sequence[Path], i: int, x: npt.NDArray[Any]) -> npt.NDArray[Any]:
+        if i == 0 and rejecting:
+            return _reject_member_probs(models[0], x)
+        return _probs(models[i], x)
+
     def readings(models: Sequence[Path]) -> tuple[list[Any], list[list[Any]]]:
         """The models' probabilities on the validation digits, as they are and turned."""
         views = [turn_images(x_val[..., None], a)[..., 0] for a in opts.turns]
-        return [_probs(p, x_val) for p in models], [
-            [_probs(models[i], v) for i in turned] for v in views
+        return [read(models, i, x_val) for i in range(len(models))], [
+            [read(models, i, v) for i in turned] for v in views
         ]
 
-    val_probs, val_turned = readings(paths)
+    def reference(got: tuple[list[Any], list[list[Any]]], first: Path) -> npt.NDArray[Any]:
+        """What the file computes, from its members' readings (and the first's reject)."""
+        ref = cascade_reference(got[0], threshold, got[1])
+        if rejecting:
+            ref = with_reject_reference(ref, _probs(first, x_val), opts.reject_floor)
+        return ref
+
+    val_read = readings(paths)
+    val_probs = val_read[0]
     threshold = threshold_for_share(val_probs[0], opts.share)
     out = build_cascade(
         paths,
@@ -450,6 +560,7 @@ def make_cascade(opts: CascadeOptions) -> dict[str, Any]:
         fp16=opts.fp16,
         turns=opts.turns,
         turned=turned,
+        reject_floor=opts.reject_floor if rejecting else None,
     )
     curves = _copy_member_curves(paths, out)
     members = [
@@ -477,33 +588,39 @@ def make_cascade(opts: CascadeOptions) -> dict[str, Any]:
         "members": members,
         **opts.extra,
     }
+    architecture = "cascade(" + ", ".join(c.architecture for c in cards) + ")"
+    if rejecting:  # described as `make_with_reject` describes an attached one
+        training["reject_model"] = {**members[0], "floor": opts.reject_floor, "member": 1}
+        architecture += " + reject(member 1)"
     metrics: dict[str, Any] = {}
     card = functools.partial(
         write_card,
         out,
-        architecture="cascade(" + ", ".join(c.architecture for c in cards) + ")",
+        architecture=architecture,
         parameters=sum(c.parameters for c in cards),
         training=training,
         metrics=metrics,  # the same dict: figures added below reach the later writes
+        labels=cards[0].labels,
     )
     card()
     # The file computes what its members compute, wired as documented (each member was
     # checked against Keras when it was exported). With float16 weights the reference is
     # the members with the same float16 weights; what float16 changes is reported.
     got = _probs(out, x_val)
-    same, same_turned = val_probs, val_turned
+    full = reference(val_read, paths[0])
+    same = full
     if opts.fp16:
         with tempfile.TemporaryDirectory() as tmp:
-            same, same_turned = readings(_stored_members(paths, Path(tmp)))
-    diff = float(np.abs(got - cascade_reference(same, threshold, same_turned)).max())
+            stored = _stored_members(paths, Path(tmp))
+            same = reference(readings(stored), stored[0])
+    diff = float(np.abs(got - same).max())
     if diff > 1e-5:
         for path in (out, out.with_suffix(".json")):
             path.unlink(missing_ok=True)
         raise ModelError(f"the cascade differs from its members by {diff:.2e}")
-    full = cascade_reference(val_probs, threshold, val_turned)
     metrics.update(
         {
-            "val_accuracy": round(float((got.argmax(1) == y_val).mean()), 5),
+            "val_accuracy": round(float((got[:, :10].argmax(1) == y_val).mean()), 5),
             "val_share_to_others": round(float((val_probs[0].max(1) < threshold).mean()), 5),
             "members_val_accuracy": [
                 round(float((p.argmax(1) == y_val).mean()), 5) for p in val_probs
@@ -513,6 +630,9 @@ def make_cascade(opts: CascadeOptions) -> dict[str, Any]:
             "fp16_changed_labels": int((got.argmax(1) != full.argmax(1)).sum()),
         }
     )
+    if rejecting:
+        metrics["val_reject_mean"] = round(float(got[:, 10].mean()), 5)
+        metrics["val_reject_over_half"] = round(float((got[:, 10] > 0.5).mean()), 5)
     card()
     if opts.evaluate_test:
         ev = evaluate(out, opts.data)
@@ -551,14 +671,9 @@ def build_with_reject(
         overridable += list(m.graph.input[1:])
         parts.append(m)
     main, rej = parts
+    digits, both = main.graph.output[0].name, rej.graph.output[0].name
+    tail, inits = _reject_nodes(digits, both, floor)
     nodes: list[Any] = []
-    inits: list[Any] = [
-        helper.make_tensor("reject_start", TensorProto.INT64, [1], [10]),
-        helper.make_tensor("reject_end", TensorProto.INT64, [1], [11]),
-        helper.make_tensor("reject_axis", TensorProto.INT64, [1], [1]),
-        helper.make_tensor("reject_one", TensorProto.FLOAT, [], [1.0]),
-        helper.make_tensor("reject_floor", TensorProto.FLOAT, [], [floor]),
-    ]
     opsets: dict[str, int] = {}
     for m in parts:
         inits.extend(m.graph.initializer)
@@ -566,18 +681,7 @@ def build_with_reject(
         nodes.extend(m.graph.node)
         for o in m.opset_import:
             opsets[o.domain] = max(opsets.get(o.domain, 0), o.version)
-    digits, both = main.graph.output[0].name, rej.graph.output[0].name
-    nodes += [
-        helper.make_node(
-            "Slice", [both, "reject_start", "reject_end", "reject_axis"], ["reject_raw"]
-        ),
-        helper.make_node("GreaterOrEqual", ["reject_raw", "reject_floor"], ["reject_counts"]),
-        helper.make_node("Cast", ["reject_counts"], ["reject_mask"], to=TensorProto.FLOAT),
-        helper.make_node("Mul", ["reject_raw", "reject_mask"], ["reject_p"]),
-        helper.make_node("Sub", ["reject_one", "reject_p"], ["reject_keep"]),
-        helper.make_node("Mul", [digits, "reject_keep"], ["reject_digits"]),
-        helper.make_node("Concat", ["reject_digits", "reject_p"], ["probs"], axis=1),
-    ]
+    nodes += tail
     graph = helper.make_graph(
         nodes,
         "digits_with_reject",
