@@ -27,6 +27,7 @@ class Item:
     confidence: float
     separator: bool
     second: tuple[str, float] | None = None  # the classifier's runner-up and its probability
+    cut: bool = False  # split out of one blob with a neighbour (see DigitCrop.cut)
 
 
 _AMOUNT = re.compile(r"^(0|[1-9]\d{0,11})(\.\d{2})?$")

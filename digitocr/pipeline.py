@@ -147,9 +147,17 @@ def _read_one(
         # Three digits after the last point: thousands ('1.480'), or cents with one digit
         # cut in two. Join the pair that reads surest as one digit; that reading is a
         # guess (0.8x its confidence, under review), kept when valid and likelier.
+        if _cut_after_point(items):
+            # Two of the three are pieces of one blob split at a valley: the thousands
+            # reading rests on that cut (a wide 6 cut into '67' read '58.65' as 58675),
+            # so it is a guess as much as the joined one.
+            confidence *= _FORCED
         fused = _reading(field, spec, predictor, aligned.rotation, shape, 0, fuse=True)
-        if is_valid(spec, fused[0], how) and (
-            not is_valid(spec, value, how) or fused[1] > confidence
+        joined = fused[0] != value  # no pair read as one digit: the same reading again
+        if (
+            joined
+            and is_valid(spec, fused[0], how)
+            and (not is_valid(spec, value, how) or fused[1] > confidence)
         ):
             value, confidence, digits = fused[0], fused[1], fused[2]
     if not field.cells and surplus_digits(spec, items, value, how) == 1:
@@ -177,6 +185,13 @@ def _read_one(
 def _three_after_point(items: list[Item]) -> bool:
     points = [k for k, i in enumerate(items) if i.separator and i.label in ".,"]
     return bool(points) and [i.separator for i in items[points[-1] + 1 :]] == [False] * 3
+
+
+def _cut_after_point(items: list[Item]) -> bool:
+    """Whether two neighbouring digits after the last point were split out of one blob."""
+    points = [k for k, i in enumerate(items) if i.separator and i.label in ".,"]
+    after = items[points[-1] + 1 :] if points else []
+    return any(a.cut and b.cut for a, b in itertools.pairwise(after))
 
 
 def _reading(
@@ -216,7 +231,7 @@ def _reading(
         if len(pred.probs) > 1:
             runner = int(np.argpartition(pred.probs, -2)[-2])
             second = (predictor.labels[runner], float(pred.probs[runner]))
-        items.append(Item(label, conf, False, second))
+        items.append(Item(label, conf, False, second, piece.cut))
         digits.append(DigitResult(label, conf, box))
     value = build_value(spec, items)
     digits = _as_read(value, items, digits)

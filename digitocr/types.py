@@ -70,6 +70,7 @@ class DigitCrop:
     box: Box  # in field coordinates
     separator: str = ""  # '.', ',', '/', '-' when this is a separator, not a digit
     guessed: bool = False  # cut from a blob read as "not one digit", where no valley showed
+    cut: bool = False  # a piece of a blob split at a valley (touching digits, or one broken)
 
 
 @dataclass(frozen=True)

@@ -180,6 +180,7 @@ def segment_field(
     blobs = components(ink)
     H = _digit_height(blobs, ink.shape[0])
     guessed: set[int] = set()  # ids of pieces cut from blobs read as not one digit
+    split_out: set[int] = set()  # ids of pieces that `split` cut out of one blob
     cleared = _without_long_verticals(ink, H, field.inner)
     if cleared is not ink:
         ink = cleared
@@ -255,7 +256,10 @@ def segment_field(
             if sep:
                 pieces.append((b, sep))
                 continue
-            for p in split(b, H, score, width):
+            parts = split(b, H, score, width)
+            if len(parts) > 1:
+                split_out.update(id(p) for p in parts)
+            for p in parts:
                 # Not in dates, whose slashes touch their digits (a piece of one reads as
                 # a 1), nor ZIPs: their formats know how many digits they lack, and
                 # `extra` splits that many (a sure 8 cut in two made a 6-digit ZIP).
@@ -281,7 +285,8 @@ def segment_field(
     out = []
     for b, sep in items:
         img = np.zeros((28, 28), np.float32) if sep else normalize_digit(_reopen(b, field, H))
-        out.append(DigitCrop(image=img, box=b.box, separator=sep, guessed=id(b) in guessed))
+        flags = {"guessed": id(b) in guessed, "cut": id(b) in split_out}
+        out.append(DigitCrop(image=img, box=b.box, separator=sep, **flags))
     return out
 
 
