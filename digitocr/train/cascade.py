@@ -543,9 +543,9 @@ def make_cascade(opts: CascadeOptions) -> dict[str, Any]:
             [read(models, i, v) for i in turned] for v in views
         ]
 
-    def reference(got: tuple[list[Any], list[list[Any]]], first: Path) -> npt.NDArray[Any]:
+    def reference(read_out: tuple[list[Any], list[list[Any]]], first: Path) -> npt.NDArray[Any]:
         """What the file computes, from its members' readings (and the first's reject)."""
-        ref = cascade_reference(got[0], threshold, got[1])
+        ref = cascade_reference(read_out[0], threshold, read_out[1])
         if rejecting:
             ref = with_reject_reference(ref, _probs(first, x_val), opts.reject_floor)
         return ref
