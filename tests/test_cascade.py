@@ -319,6 +319,15 @@ def test_a_reject_model_first_reads_every_crop_once_for_digits_and_reject(
     beside = _run(build_with_reject(c, reject, tmp_path / "cr.onnx", floor=floor, fp16=False), x)
     np.testing.assert_allclose(got[~edge], beside[~edge], atol=1e-5)
     assert _run(out, x[:0]).shape == (0, 11)
+    # Later in a cascade, a reject model is read by its digits alone.
+    later = build_cascade(
+        [*others, reject], tmp_path / "l.onnx", threshold=threshold, fp16=False, turns=turns
+    )
+    plain = build_cascade(
+        [*others, digits_only], tmp_path / "p.onnx", threshold=threshold, fp16=False, turns=turns
+    )
+    assert _run(later, x).shape == (150, 10)
+    np.testing.assert_allclose(_run(later, x), _run(plain, x), atol=1e-6)
     with pytest.raises(Exception, match="11 columns"):
         build_cascade(others, tmp_path / "bad.onnx", threshold=0.5, reject_floor=0.5)
 
@@ -391,6 +400,10 @@ def test_attach_reject_command_writes_a_checked_model_with_its_card(
     assert metrics["cascade_members_max_abs_diff"] < 1e-5
     assert metrics["val_reject_mean"] > 0
     assert Predictor(OnnxEngine(first, device="cpu")).probs(list(x[:50])).shape == (50, 10)
-    # Only the first: a reject model later in a cascade would have nowhere to go.
-    bad = CliRunner().invoke(app, ["cascade", str(model), str(rej), "--out", str(first)])
-    assert bad.exit_code == 2 and "the first may be a reject model" in bad.output
+    # Later in a cascade it is read by its digits; the cascade gives no reject column.
+    later = tmp_path / "later.onnx"
+    args = ["cascade", str(model), str(rej), "--out", str(later), "--data", str(mnist_dir)]
+    r = CliRunner().invoke(app, [*args, "--no-evaluate"])
+    assert r.exit_code == 0, r.output
+    assert load_card(later).labels == labels[:10]
+    assert json.loads(r.stdout[r.stdout.index("{") :])["cascade_members_max_abs_diff"] < 1e-5

@@ -7,11 +7,11 @@ aside). The cascade runs the first (fast) member on the whole batch; the crops w
 top probability is under `threshold` are gathered and run through every other member,
 and their probabilities become the mean over all members. The others then cost a few
 per cent of the first one's time, while the hard crops get an ensemble's answer.
-The first member may be a reject model (`digitocr train --reject`, 11 outputs): its
-digit probabilities, renormalised, are its reading, and its reject column is attached
-to the cascade's answer as `build_with_reject` attaches a separate reject model's, so
-the one model that reads every crop gives both (a reject model beside the cascade
-would read every crop a second time).
+A member may be a reject model (`digitocr train --reject`, 11 outputs): its digit
+probabilities, renormalised, are its reading. When it is the first, its reject column
+can be attached to the cascade's answer as `build_with_reject` attaches a separate
+reject model's, so the one model that reads every crop gives both (a reject model
+beside the cascade would read every crop a second time).
 With `turns` (degrees), the hard crops are also read turned by each angle, by every
 member (test-time augmentation, `GridSample`), and all those readings join the mean:
 a slanted or rotated digit that one view reads wrongly is outvoted by the others. The
@@ -129,10 +129,11 @@ def build_cascade(
 
     The unsure crops are read by every member as they are, and by the members indexed
     in `turned` (all by default) turned by each of `turns` (degrees); their
-    probabilities are the mean of all those readings. With `reject_floor`, the first
-    member is a reject model (10 digits then reject): the cascade reads its digits
-    renormalised and gives 11 columns, its answer with the first member's reject column
-    attached as `build_with_reject` attaches one (`floor`).
+    probabilities are the mean of all those readings. A member with 11 outputs is a
+    reject model (10 digits then reject): the cascade reads its digits renormalised.
+    With `reject_floor`, the first member must be one, and the cascade gives 11 columns:
+    its answer with the first member's reject column attached as `build_with_reject`
+    attaches one (`floor`).
     """
     import onnx
     from onnx import TensorProto, compose, helper, numpy_helper
@@ -151,7 +152,7 @@ def build_cascade(
         m = onnx.load(str(path))
         if len(m.graph.input) != 1 or len(m.graph.output) != 1:
             raise ModelError(f"{path}: a cascade member needs one input and one output")
-        if i == 0 and reject_floor is not None:
+        if _columns(m) == 11 or (i == 0 and reject_floor is not None):
             m = _digits_beside_reject(m, path)
         models.append(compose.add_prefix(m, f"m{i}_"))
     nodes: list[Any] = []
@@ -262,6 +263,11 @@ def build_cascade(
     return out
 
 
+def _columns(m: Any) -> int:
+    """How many columns a one-output model gives (0 where its graph does not say)."""
+    return int(m.graph.output[0].type.tensor_type.shape.dim[-1].dim_value)
+
+
 def _digits_beside_reject(m: Any, path: Path) -> Any:
     """A reject model's graph with two outputs: its 10 digit probabilities divided by
     their sum (what a cascade member gives), then its own 11 columns."""
@@ -269,7 +275,7 @@ def _digits_beside_reject(m: Any, path: Path) -> Any:
 
     g = m.graph
     raw = g.output[0].name
-    if g.output[0].type.tensor_type.shape.dim[-1].dim_value != 11:
+    if _columns(m) != 11:
         raise ModelError(f"{path}: a reject model gives 11 columns, 10 digits then reject")
     g.initializer.extend(
         [
@@ -505,14 +511,14 @@ def make_cascade(opts: CascadeOptions) -> dict[str, Any]:
         raise ModelError(f"--share {opts.share} must be between 0 and 1")
     cards = [load_card(p) for p in paths]
     digits = [str(i) for i in range(10)]
-    # A reject model may come first: the cascade then gives its reject column too.
-    rejecting = cards[0].labels == [*digits, REJECT]
-    for i, (p, c) in enumerate(zip(paths, cards, strict=True)):
-        given = digits + [REJECT] * (i == 0 and rejecting)
-        if c.labels != given or c.input.shape[1:] != [28, 28, 1]:
+    # Reject models are read by their digits; one that comes first gives its reject too.
+    rejects = [c.labels == [*digits, REJECT] for c in cards]
+    rejecting = rejects[0]
+    for p, c, is_reject in zip(paths, cards, rejects, strict=True):
+        if (c.labels != digits and not is_reject) or c.input.shape[1:] != [28, 28, 1]:
             raise ModelError(
                 f"{p}: cascade members take (N, 28, 28, 1) and give 10 digits "
-                "(the first may be a reject model, trained with --reject)"
+                "(or 10 digits and reject: a model trained with --reject)"
             )
         recipe = c.training.get("recipe", {})
         if recipe and (recipe.get("limit") or recipe.get("val_size", 0) < opts.val_size):
@@ -532,8 +538,8 @@ def make_cascade(opts: CascadeOptions) -> dict[str, Any]:
     turned = turned if opts.turns else []
 
     def read(models: Sequence[Path], i: int, x: npt.NDArray[Any]) -> npt.NDArray[Any]:
-        if i == 0 and rejecting:
-            return _reject_member_probs(models[0], x)
+        if rejects[i]:
+            return _reject_member_probs(models[i], x)
         return _probs(models[i], x)
 
     def readings(models: Sequence[Path]) -> tuple[list[Any], list[list[Any]]]:
