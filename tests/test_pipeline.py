@@ -137,6 +137,25 @@ def test_thousands_read_across_a_cut_between_touching_digits_go_to_review() -> N
     assert amount.needs_review and amount.confidence < 0.85
 
 
+def test_small_zeros_joined_to_a_taller_digit_are_cut_out() -> None:
+    """'15000' with the 5 and the zeros after it in one stroke, the zeros written small
+    (under 2/3 of the digits' height, as real cheques' cursive thousands often are): a
+    piece that short was taken for part of a digit, and the blob read as one '0' or '6'."""
+    s = 4  # drawn at 4x, then the page is read as it is
+    ink = np.zeros((60 * s, 140 * s), np.uint8)
+    cv2.line(ink, (15 * s, 8 * s), (15 * s, 46 * s), 255, 3 * s)  # a 1, 38 tall
+    cv2.line(ink, (30 * s, 11 * s), (42 * s, 11 * s), 255, 3 * s)  # a 5, 35 tall
+    cv2.line(ink, (30 * s, 11 * s), (29 * s, 25 * s), 255, 3 * s)
+    cv2.ellipse(ink, (34 * s, 35 * s), (9 * s, 10 * s), 0, -120, 150, 255, 3 * s)
+    for x in (58, 79, 100):  # zeros 22 tall on the line, joined to the 5 and each other
+        cv2.ellipse(ink, (x * s, 34 * s), (9 * s, 11 * s), 0, 0, 360, 255, 3 * s)
+    for x0, x1 in ((41, 50), (67, 71), (88, 92)):
+        cv2.line(ink, (x0 * s, 43 * s), (x1 * s, 43 * s), 255, 2 * s)
+    assert cv2.connectedComponents(ink)[0] - 1 == 2  # the 1, and '5000' in one
+    (rec,) = digitocr.read(np.pad(255 - ink, 40, constant_values=255), template="amount")
+    assert rec.fields["amount"].value == "15000"
+
+
 def _turned_box(box: tuple[int, ...], degrees: int, w: int, h: int) -> tuple[int, ...]:
     """A box of a w x h upright page, in the pixels of that page turned `degrees` clockwise."""
     x0, y0, x1, y1 = box

@@ -85,11 +85,13 @@ def split(b: Blob, H: float, score: Scorer | None, width: float) -> list[Blob]:
         if 0.2 * H <= cuts[j] - cuts[i] <= 1.25 * H or (i, j) == (0, len(cuts) - 1)
     ]
     pieces = {(i, j): piece(b, cuts[i], cuts[j], cols) for i, j in spans}
-    # A piece under 2/3 of the digit height is part of one (a 2's foot, a 9's loop).
+    # A piece under 2/3 of the digit height is part of one (a 2's foot, a 9's loop),
+    # unless it is a small zero standing on the line (cursive '000' written small after
+    # taller digits): it must read as a 0 (below).
     valid = [
         (k, p)
         for k, p in pieces.items()
-        if p is not None and (p.h >= 0.65 * H or k == (0, len(cuts) - 1))
+        if p is not None and (p.h >= 0.65 * H or k == (0, len(cuts) - 1) or _small_zero(p, b, H))
     ]
     if not valid:
         return [b]
@@ -97,6 +99,9 @@ def split(b: Blob, H: float, score: Scorer | None, width: float) -> list[Blob]:
     s_of = {k: float(pr.max()) for (k, _), pr in zip(valid, probs, strict=True)}
     label_of = {k: int(np.argmax(pr)) for (k, _), pr in zip(valid, probs, strict=True)}
     whole_key = (0, len(cuts) - 1)
+    for k, pc in valid:
+        if k != whole_key and pc.h < 0.65 * H and label_of[k] != 0:
+            s_of[k] = 0.0  # a short piece stands as a small zero only
     for k, pc in valid:
         if k == whole_key or label_of[k] != 1 or pair:
             continue
@@ -199,6 +204,12 @@ def _best_path(
             best[(i, j)] = (top[0] * sc, [*top[1], (i, j)])
     ends = [v for k, v in best.items() if k[1] == n - 1]
     return max(ends, key=lambda v: v[0])[1] if ends else []
+
+
+def _small_zero(p: Blob, b: Blob, H: float) -> bool:
+    """Whether a piece cut from `b` may be a small zero on the line: 0.45 of the digit
+    height or more, as wide as a zero, its foot on the blob's."""
+    return p.h >= 0.45 * H and p.w >= 0.6 * p.h and p.box[3] >= b.box[3] - 0.15 * b.h
 
 
 def _two_strokes(b: Blob, proj: npt.NDArray[Any]) -> bool:
