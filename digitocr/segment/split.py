@@ -88,19 +88,20 @@ def split(b: Blob, H: float, score: Scorer | None, width: float) -> list[Blob]:
     # A piece under 2/3 of the digit height is part of one (a 2's foot, a 9's loop),
     # unless it is a small zero standing on the line (cursive '000' written small after
     # taller digits): it must read as a 0 (below).
+    whole_key = (0, len(cuts) - 1)
+    short = {k for k, p in pieces.items() if p is not None and p.h < 0.65 * H and k != whole_key}
     valid = [
         (k, p)
         for k, p in pieces.items()
-        if p is not None and (p.h >= 0.65 * H or k == (0, len(cuts) - 1) or _small_zero(p, b, H))
+        if p is not None and (k not in short or _small_zero(p, b, H))
     ]
     if not valid:
         return [b]
     probs = score([normalize_digit(p.crop()) for _, p in valid])
     s_of = {k: float(pr.max()) for (k, _), pr in zip(valid, probs, strict=True)}
     label_of = {k: int(np.argmax(pr)) for (k, _), pr in zip(valid, probs, strict=True)}
-    whole_key = (0, len(cuts) - 1)
-    for k, pc in valid:
-        if k != whole_key and pc.h < 0.65 * H and label_of[k] != 0:
+    for k in short & s_of.keys():
+        if label_of[k] != 0:
             s_of[k] = 0.0  # a short piece stands as a small zero only
     for k, pc in valid:
         if k == whole_key or label_of[k] != 1 or pair:
