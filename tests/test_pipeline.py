@@ -156,6 +156,18 @@ def test_small_zeros_joined_to_a_taller_digit_are_cut_out() -> None:
     assert rec.fields["amount"].value == "15000"
 
 
+def test_an_equals_sign_closing_an_amount_is_no_digit() -> None:
+    """Cheques are often closed with '=' after the amount (real ones: '8558=' was read
+    85583); two flat strokes right of the digits are dropped, not read as a 2 or 3."""
+    ink = np.zeros((120, 420), np.uint8)
+    cv2.putText(ink, "8558", (10, 100), cv2.FONT_HERSHEY_SIMPLEX, 3, 255, 9)
+    cv2.line(ink, (300, 72), (340, 70), 255, 7)
+    cv2.line(ink, (300, 92), (342, 90), 255, 7)
+    (rec,) = digitocr.read(np.pad(255 - ink, 20, constant_values=255), template="amount")
+    assert rec.fields["amount"].value == "8558"
+    assert not rec.fields["amount"].needs_review
+
+
 def _turned_box(box: tuple[int, ...], degrees: int, w: int, h: int) -> tuple[int, ...]:
     """A box of a w x h upright page, in the pixels of that page turned `degrees` clockwise."""
     x0, y0, x1, y1 = box

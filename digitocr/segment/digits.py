@@ -248,6 +248,8 @@ def segment_field(
         items += [(b, s) for b in outside if (s := _separator(b, (top, bottom), H))]
     else:
         items = _merge_and_label(blobs, (top, bottom), H, field.kind, score)
+        if field.kind == "amount":
+            items = _without_end_marks(items, H)
         widths = [b.w for b, sep in items if not sep and b.h >= 0.5 * H]
         # The typical digit width, never more than a digit's (a field of merged pairs).
         width = min(float(np.median(widths)), 0.75 * H) if len(widths) >= 3 else 0.7 * H
@@ -288,6 +290,22 @@ def segment_field(
         flags = {"guessed": id(b) in guessed, "cut": id(b) in split_out}
         out.append(DigitCrop(image=img, box=b.box, separator=sep, **flags))
     return out
+
+
+def _without_end_marks(items: list[tuple[Blob, str]], H: float) -> list[tuple[Blob, str]]:
+    """An amount's items without the '=' or '-' written after it to close it (as cheques
+    are often filled in): pieces right of every digit-sized one, all of whose strokes
+    are flat (under 0.3 of the digit height, 1.5 times as wide as tall or more)."""
+    flat = {
+        id(b)
+        for b, sep in items
+        if not sep and all(p.h < 0.3 * H and p.w >= 1.5 * p.h for p in components(b.pix))
+    }
+    tall = [b for b, sep in items if not sep and b.h >= 0.5 * H and id(b) not in flat]
+    if not tall:
+        return items
+    end = max(b.box[2] for b in tall)
+    return [(b, sep) for b, sep in items if id(b) not in flat or b.box[0] < end - 0.1 * H]
 
 
 def _fused_cents(
