@@ -1176,3 +1176,38 @@ def test_a_flagged_one_is_not_cut_into_two_ones(
     assert whole_read.max() < 0.5 and int(whole_read.argmax()) == whole
     field = _field(ink, "amount")
     assert len(digits._cut_rejected(blob, field, float(blob.h), score)) == pieces
+
+
+@pytest.mark.parametrize(
+    ("width", "half_label", "pieces"),
+    [(120, 7, 1), (120, 0, 2), (170, 7, 2)],
+)
+def test_a_wide_zero_is_not_cut_into_other_digits(
+    width: int, half_label: int, pieces: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A wide cursive 0 the reject output reads as not one digit, cut in two, reads as two
+    other digits (a real '27540' read '275467'): left whole when
+    the whole reads likeliest as a 0, is no wider than MNIST's widest 0s (1.43 of its
+    height) and neither half reads as a 0. Touching '00' (halves read as 0s) and blobs
+    wider than that (touching pairs such as '94' read as a 0) are still cut."""
+    from digitocr.segment import digits
+    from digitocr.segment.blobs import components
+    from digitocr.segment.split import piece
+
+    ink = np.zeros((140, 240), np.uint8)
+    cv2.ellipse(ink, (120, 70), (width // 2, 45), 0, 20, 340, 255, 9)  # open at the right
+    (blob,) = components(ink)
+    halves = [piece(blob, 0, blob.w // 2, None), piece(blob, blob.w // 2, blob.w, None)]
+    assert all(h is not None for h in halves)
+    monkeypatch.setattr(digits, "split_two", lambda b, H, score: (0.98, halves))
+
+    def score(crops):  # the whole: likeliest a 0, but not one digit; a half: sure
+        out = np.full((len(crops), 10), 0.001, np.float32)
+        for i, c in enumerate(crops):
+            ys, xs = np.nonzero(c > 0.3)
+            whole = np.ptp(xs) > 0.9 * np.ptp(ys)
+            out[i, 0 if whole else half_label] = 0.4 if whole else 0.99
+        return out
+
+    field = _field(ink, "amount")
+    assert len(digits._cut_rejected(blob, field, float(blob.h), score)) == pieces

@@ -19,7 +19,7 @@ from ..imaging.labels import components_with_stats
 from ..types import Box, DigitCrop, FieldCrop
 from .blobs import Blob, components, piece, union, x_overlap
 from .normalize import normalize_digit, stroke_width
-from .split import Scorer, bend, cut_at_cells, force_splits, split, split_two
+from .split import _WIDEST, Scorer, bend, cut_at_cells, force_splits, split, split_two
 
 __all__ = ["Scorer", "segment_field"]
 
@@ -360,7 +360,8 @@ def _cut_rejected(
     """A blob the classifier reads as not one digit, which the cuts at projection valleys
     left whole (digits touching with no valley between them, a slanted '1' leaning into
     the next digit): cut in two where two digits read surest, at any of a dozen columns,
-    if the two are surer than the whole, and not a flagged 1 read as two (_flagged_one);
+    if the two are surer than the whole, and not one digit all the same (_one_digit: a
+    flagged 1 read as two 1s, a wide 0 read as two other digits);
     each piece again, three deep. The whole is read as it will be classified (a heavy
     pen's blob with its holes opened again)."""
     if score is None or depth >= 3 or b.w < 0.45 * H or b.h < 0.5 * H:
@@ -376,19 +377,23 @@ def _cut_rejected(
     sure, halves = split_two(b, H, score)
     if len(halves) < 2 or sure <= whole:
         return [b]
-    if _flagged_one(int(probs[0].argmax()), halves, score):
+    if _one_digit(int(probs[0].argmax()), b, halves, score):
         return [b]
     return [q for p in halves for q in _cut_rejected(p, field, H, score, depth + 1)]
 
 
-def _flagged_one(whole: int, halves: list[Blob], score: Scorer) -> bool:
-    """A 1 with an up-stroke from its top (as continental hands write it), which the
-    reject output reads as not one digit: the whole reads likeliest (`whole`) as a 1 or
-    a 7 and cut in two it reads as two 1s, the flag and the stem (real cheques: '10.379'
-    read '110379')."""
-    if whole not in (1, 7):
+def _one_digit(whole: int, b: Blob, halves: list[Blob], score: Scorer) -> bool:
+    """Whether a blob the reject output reads as not one digit is one all the same, by
+    what it reads likeliest as whole (`whole`) and cut in two (`halves`): a 1 with an
+    up-stroke from its top (as continental hands write it), read as a 1 or a 7 whole and
+    as two 1s cut, the flag and the stem (real cheques: '10.379' read '110379'); or a
+    wide 0, read as a 0 whole and as no 0 cut (a cursive 0 cut into '67'; touching '00'
+    cut reads as 0s)."""
+    if whole not in (0, 1, 7):
         return False
     labels = score([normalize_digit(p.crop()) for p in halves]).argmax(axis=1)
+    if whole == 0:  # no wider than MNIST's widest 0s (touching '66' may read as a 0)
+        return b.w <= _WIDEST[0] * b.h and bool((labels != 0).all())
     return bool((labels == 1).all())
 
 
