@@ -1211,3 +1211,38 @@ def test_a_wide_zero_is_not_cut_into_other_digits(
 
     field = _field(ink, "amount")
     assert len(digits._cut_rejected(blob, field, float(blob.h), score)) == pieces
+
+
+def test_marks_closing_an_amount_are_dropped_and_small_digits_kept() -> None:
+    """After the last digit of an amount: an '=' (two flat strokes) or a flourish (one
+    straight stroke, wider than tall, under 0.6 of the digit height: real '19711' read
+    '197111') is no digit; a short 1 (taller than wide) or a small 0 (no line) is kept."""
+    from digitocr.segment.blobs import components
+    from digitocr.segment.digits import _without_end_marks
+
+    def blob(draw):
+        ink = np.zeros((100, 100), np.uint8)
+        draw(ink)
+        (b,) = components(ink)
+        return b
+
+    H = 60.0
+    digit = blob(lambda m: cv2.rectangle(m, (10, 20), (40, 80), 255, 6))
+    x0 = digit.box[2] + 5
+
+    def shifted(b, dx):
+        from digitocr.segment.blobs import Blob
+
+        return Blob(b.pix, (b.box[0] + dx, b.box[1], b.box[2] + dx, b.box[3]))
+
+    flourish = blob(lambda m: cv2.line(m, (10, 80), (60, 55), 255, 4))  # 0.5 H tall
+    one = blob(lambda m: cv2.line(m, (20, 50), (24, 80), 255, 4))
+    zero = blob(lambda m: cv2.ellipse(m, (30, 65), (12, 15), 0, 0, 360, 255, 4))
+    for b, kept in ((flourish, False), (one, True), (zero, True)):
+        trailing = shifted(b, x0 + 5 - b.box[0])
+        items = [(digit, ""), (trailing, "")]
+        out = _without_end_marks(items, H)
+        assert (len(out) == 2) is kept, (b.box, kept)
+        # Not after the last digit: never dropped.
+        leading = shifted(b, -b.box[0])
+        assert len(_without_end_marks([(leading, ""), (shifted(digit, 60), "")], H)) == 2

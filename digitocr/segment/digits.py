@@ -299,13 +299,27 @@ def _without_end_marks(items: list[tuple[Blob, str]], H: float) -> list[tuple[Bl
     flat = {
         id(b)
         for b, sep in items
-        if not sep and all(p.h < 0.3 * H and p.w >= 1.5 * p.h for p in components(b.pix))
+        if not sep
+        and (
+            all(p.h < 0.3 * H and p.w >= 1.5 * p.h for p in components(b.pix))
+            or (b.h < 0.6 * H and b.w >= b.h and _line_like(b))
+        )
     }
     tall = [b for b, sep in items if not sep and b.h >= 0.5 * H and id(b) not in flat]
     if not tall:
         return items
     end = max(b.box[2] for b in tall)
     return [(b, sep) for b, sep in items if id(b) not in flat or b.box[0] < end - 0.1 * H]
+
+
+def _line_like(b: Blob) -> bool:
+    """One straight stroke: its ink spreads along one direction (the spread across it
+    under a fifth of the spread along it), as a dash or a flourish does and no digit."""
+    ys, xs = np.nonzero(b.pix)
+    if len(xs) < 5:
+        return False
+    low, high = np.linalg.eigvalsh(np.cov(np.stack([xs, ys]).astype(np.float64)))
+    return bool(high > 0 and low <= 0.04 * high)
 
 
 def _fused_cents(
