@@ -19,7 +19,7 @@ from ..imaging.labels import components_with_stats
 from ..types import Box, DigitCrop, FieldCrop
 from .blobs import Blob, components, piece, union, x_overlap
 from .normalize import normalize_digit, stroke_width
-from .split import _WIDEST, Scorer, bend, cut_at_cells, force_splits, split, split_two
+from .split import WIDEST, Scorer, bend, cut_at_cells, force_splits, split, split_two
 
 __all__ = ["Scorer", "segment_field"]
 
@@ -407,7 +407,7 @@ def _one_digit(whole: int, b: Blob, halves: list[Blob], score: Scorer) -> bool:
         return False
     labels = score([normalize_digit(p.crop()) for p in halves]).argmax(axis=1)
     if whole == 0:  # no wider than MNIST's widest 0s (touching '66' may read as a 0)
-        return b.w <= _WIDEST[0] * b.h and bool((labels != 0).all())
+        return b.w <= WIDEST[0] * b.h and bool((labels != 0).all())
     return bool((labels == 1).all())
 
 

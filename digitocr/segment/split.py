@@ -12,7 +12,7 @@ from ..types import Box
 from .blobs import Blob, piece, upright
 from .normalize import normalize_digit
 
-__all__ = ["Scorer", "bend", "cut_at_cells", "force_splits", "split"]
+__all__ = ["WIDEST", "Scorer", "bend", "cut_at_cells", "force_splits", "split"]
 
 # Classifies a list of 28x28 crops -> (N, 10) probabilities.
 Scorer = Callable[[Sequence[npt.NDArray[Any]]], npt.NDArray[Any]]
@@ -25,7 +25,7 @@ Scorer = Callable[[Sequence[npt.NDArray[Any]]], npt.NDArray[Any]]
 # Chosen on bench-dev and generated MNIST-test and procedural sets.
 _SPLIT = (0.7, 1.15, 1.0, 0.9)
 # 99th and 90th percentiles of width / height per class on MNIST train (ink > 64).
-_WIDEST = (1.43, 1.0, 1.67, 1.25, 1.25, 1.67, 1.11, 1.25, 1.25, 1.05)
+WIDEST = (1.43, 1.0, 1.67, 1.25, 1.25, 1.67, 1.11, 1.25, 1.25, 1.05)
 _WIDE = (1.11, 0.7, 1.25, 1.0, 1.0, 1.25, 0.95, 1.0, 1.0, 0.9)
 # 2nd percentile: narrower than this, a piece is a sliver of a digit, not one.
 _NARROW = (0.6, 0.1, 0.6, 0.5, 0.5, 0.55, 0.45, 0.5, 0.5, 0.45)
@@ -119,7 +119,7 @@ def split(b: Blob, H: float, score: Scorer | None, width: float) -> list[Blob]:
         # height): likely two digits. A flat 0 or 2 stays whole. Two full-height strokes
         # side by side are two ones, not one.
         label = int(np.argmax(probs[[k for k, _ in valid].index(whole_key)]))
-        if b.w > disc * _WIDEST[label] * b.h or (pair and label == 1):
+        if b.w > disc * WIDEST[label] * b.h or (pair and label == 1):
             s_of[whole_key] *= 0.5
             conf = min(conf, 0.85)  # likely two digits: pieces need not be quite as sure
         else:
