@@ -182,15 +182,20 @@ def _read_one(
     )
 
 
-def _three_after_point(items: list[Item]) -> bool:
+def _after_point(items: list[Item]) -> list[Item] | None:
+    """The items after the last decimal point or comma; None without one."""
     points = [k for k, i in enumerate(items) if i.separator and i.label in ".,"]
-    return bool(points) and [i.separator for i in items[points[-1] + 1 :]] == [False] * 3
+    return items[points[-1] + 1 :] if points else None
+
+
+def _three_after_point(items: list[Item]) -> bool:
+    after = _after_point(items)
+    return after is not None and [i.separator for i in after] == [False] * 3
 
 
 def _cut_after_point(items: list[Item]) -> bool:
     """Whether two neighbouring digits after the last point were split out of one blob."""
-    points = [k for k, i in enumerate(items) if i.separator and i.label in ".,"]
-    after = items[points[-1] + 1 :] if points else []
+    after = _after_point(items) or []
     return any(a.cut and b.cut for a, b in itertools.pairwise(after))
 
 

@@ -287,8 +287,15 @@ def segment_field(
     out = []
     for b, sep in items:
         img = np.zeros((28, 28), np.float32) if sep else normalize_digit(_reopen(b, field, H))
-        flags = {"guessed": id(b) in guessed, "cut": id(b) in split_out}
-        out.append(DigitCrop(image=img, box=b.box, separator=sep, **flags))
+        out.append(
+            DigitCrop(
+                image=img,
+                box=b.box,
+                separator=sep,
+                guessed=id(b) in guessed,
+                cut=id(b) in split_out,
+            )
+        )
     return out
 
 
