@@ -560,6 +560,21 @@ def test_edges_of_separate_boxes_are_removed(predictor) -> None:
     assert _labels(segment_field(field, predictor), predictor) == [7, 1, 0, 5, 2, 9]
 
 
+def test_sides_of_boxes_found_as_cells_that_meet_are_removed(predictor) -> None:
+    ink, cells = _separate_boxes()
+    # The narrow gap between two boxes given to the box before it: of the two sides at
+    # each gap only the second lies on a cell's edge.
+    meeting = tuple(
+        (c[0], c[1], n[0], c[3]) for c, n in zip(cells, (*cells[1:], cells[-1][2:]), strict=True)
+    )
+    clean = remove_lines(ink, meeting)
+    for x0, _, _, _ in cells[:-1]:
+        assert not clean[24:97, x0 + 58 : x0 + 67].any(), f"the right side of the box at {x0}"
+    assert clean[30:90, 126:134].any(), "the '1' standing along its cell's middle stays"
+    field = FieldCrop("zip", "zip", 255 - ink, clean, (0, 0, 520, 120), meeting)
+    assert _labels(segment_field(field, predictor), predictor) == [7, 1, 0, 5, 2, 9]
+
+
 def test_a_sliver_of_a_box_side_is_not_a_digit(predictor) -> None:
     ink, cells = _separate_boxes()
     clean = remove_lines(ink, cells)

@@ -206,7 +206,10 @@ def remove_lines(ink: Mask, frames: Sequence[Box] = ()) -> Mask:
                 allowed[max(0, x - tol) : min(w, x + tol + 1)] = True
     else:
         allowed[:] = True  # only rulings spanning (nearly) the whole crop get this long
+    sides = _box_sides(vert, allowed, frames, tol) if frames else None
     vert[:, ~allowed] = 0
+    if sides is not None:
+        vert = cv2.bitwise_or(vert, sides)
     lines = cv2.bitwise_or(horiz, vert)
     lines = cv2.dilate(lines, np.ones((3, 3), np.uint8))
     strokes = cv2.subtract(ink, lines)
@@ -220,6 +223,33 @@ def remove_lines(ink: Mask, frames: Sequence[Box] = ()) -> Mask:
     )
     repaired = cv2.bitwise_and(closed, lines)
     return cv2.bitwise_or(strokes, repaired)
+
+
+def _box_sides(vert: Mask, allowed: npt.NDArray[Any], frames: Sequence[Box], tol: int) -> Mask:
+    """Box sides standing off the frames' edges: separate boxes with a narrow gap between
+    them are found as cells that meet (the gap given to one of them), so of the two sides
+    at the gap only one lies on a frame edge. A vertical run in `vert` outside `allowed`
+    is a side when it is thin, within a quarter cell of an edge where two frames meet,
+    and starts at the frame's top or ends at its bottom edge (a '1' is written inside
+    the cell, not along its side from edge to edge)."""
+    out = np.zeros_like(vert)
+    meets = sorted({a[2] for a in frames for b in frames if abs(a[2] - b[0]) <= 1})
+    if not meets:
+        return out
+    cell_w = float(np.median([f[2] - f[0] for f in frames]))
+    _, lab, stats, _ = components_with_stats(vert)
+    for k, (x, y, cw, ch, _area) in enumerate(stats[1:], start=1):
+        if allowed[x : x + cw].all() or cw > max(6, tol):
+            continue
+        mid = x + cw / 2
+        if min(abs(mid - m) for m in meets) > 0.25 * cell_w:
+            continue
+        for f in frames:
+            spans = abs(y - f[1]) <= tol or abs(y + ch - f[3]) <= tol
+            if spans and f[0] - tol <= mid <= f[2] + tol:
+                out[lab == k] = 255
+                break
+    return out
 
 
 def _thickness(lines: Mask, length_stat: int) -> int:
