@@ -382,6 +382,54 @@ def test_a_sliver_of_a_wide_three_is_not_split_off_as_a_digit(width: int) -> Non
     assert len(split(blob, float(blob.h), score, width=60.0)) == 1
 
 
+def _cursive_zeros(n: int, step: int = 60, half_w: int = 26, pen: int = 5) -> np.ndarray:
+    """`n` zeros written small in one stroke, the pen running on from each one's foot up
+    through the next one's loop (as '50.000' is written on cheques): every loop crossed."""
+    ink = np.zeros((80, step * n + 60), np.uint8)
+    xs = [40 + step * i for i in range(n)]
+    for i, x in enumerate(xs):
+        cv2.ellipse(ink, (x, 40), (half_w, 24), -15, 0, 360, 255, pen)
+        if i:
+            cv2.line(ink, (xs[i - 1] + 18, 58), (x + 6, 24), 255, pen - 1)
+    return ink
+
+
+def test_a_chain_of_zeros_the_valleys_miss_is_read_digit_by_digit(predictor) -> None:
+    chain = _cursive_zeros(3, step=58, half_w=28, pen=8)  # too close for projection valleys
+    ink = np.zeros((120, 120 + chain.shape[1]), np.uint8)
+    cv2.putText(ink, "5", (10, 100), cv2.FONT_HERSHEY_SIMPLEX, 3.2, 255, 10)
+    ink[30:110, 100 : 100 + chain.shape[1]] = chain
+    assert cv2.connectedComponents(ink)[0] - 1 == 2, "the test needs the zeros joined"
+    pieces = segment_field(_field(ink, "amount"), predictor)
+    assert _labels([p for p in pieces if not p.separator], predictor) == [5, 0, 0, 0]
+
+
+def test_zeros_joined_in_one_stroke_are_cut_between_their_loops(predictor) -> None:
+    from digitocr.segment.blobs import components
+    from digitocr.segment.digits import _loop_chain
+    from digitocr.segment.normalize import normalize_digit
+
+    (blob,) = components(_cursive_zeros(3))
+    pieces, _ = _loop_chain(blob, 70.0, predictor)
+    assert len(pieces) == 3
+    crops = [normalize_digit(p.crop()) for p in pieces]
+    assert [int(np.argmax(p)) for p in predictor(crops)] == [0, 0, 0]
+    assert [p.box[0] for p in pieces] == sorted(p.box[0] for p in pieces)
+
+
+@pytest.mark.parametrize("digit", ["8", "0", "6"])
+def test_loops_one_above_the_other_or_crossed_are_one_digit(predictor, digit: str) -> None:
+    from digitocr.segment.blobs import components
+    from digitocr.segment.digits import _loop_chain
+
+    ink = np.zeros((120, 110), np.uint8)
+    cv2.putText(ink, digit, (10, 100), cv2.FONT_HERSHEY_SIMPLEX, 3.2, 255, 10)
+    if digit == "0":  # a stroke across its loop: two holes, side by side in part
+        cv2.line(ink, (20, 90), (80, 20), 255, 6)
+    (blob,) = components(ink)
+    assert _loop_chain(blob, 85.0, predictor) == ([blob], False)
+
+
 def test_a_nines_loop_and_tail_are_not_two_digits() -> None:
     from digitocr.segment.blobs import components
     from digitocr.segment.split import split

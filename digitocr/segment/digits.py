@@ -259,13 +259,23 @@ def segment_field(
                 pieces.append((b, sep))
                 continue
             parts = split(b, H, score, width)
+            # Loops side by side cut apart and blobs read as not one digit cut in two:
+            # not in dates, whose slashes touch their digits (a piece of one reads as a
+            # 1), nor ZIPs: their formats know how many digits they lack, and `extra`
+            # splits that many (a sure 8 cut in two made a 6-digit ZIP).
+            free = field.kind in _CUT_KINDS
+            if free:
+                chained = []
+                for c in parts:
+                    loops, guess = _loop_chain(c, H, score)
+                    chained += loops
+                    if guess:
+                        guessed.update(id(q) for q in loops)
+                parts = chained
             if len(parts) > 1:
                 split_out.update(id(p) for p in parts)
             for p in parts:
-                # Not in dates, whose slashes touch their digits (a piece of one reads as
-                # a 1), nor ZIPs: their formats know how many digits they lack, and
-                # `extra` splits that many (a sure 8 cut in two made a 6-digit ZIP).
-                cut = _cut_rejected(p, field, H, score) if field.kind in _CUT_KINDS else [p]
+                cut = _cut_rejected(p, field, H, score) if free else [p]
                 if len(cut) > 1:
                     guessed.update(id(q) for q in cut)
                 pieces.extend((q, "") for q in cut)
@@ -297,6 +307,59 @@ def segment_field(
             )
         )
     return out
+
+
+def _loops(b: Blob, min_h: float) -> list[tuple[int, int, int, int]]:
+    """Boxes (x0, y0, x1, y1, relative to the blob) of the blob's loops, left to right:
+    its holes at least `min_h` tall, those overlapping in x taken as one (a stroke run
+    through a loop cuts its hole in two; an 8's loops are one above the other)."""
+    contours, hierarchy = cv2.findContours(b.pix, cv2.RETR_CCOMP, cv2.CHAIN_APPROX_SIMPLE)
+    if hierarchy is None:
+        return []
+    out = []
+    for c, hier in zip(contours, hierarchy[0], strict=True):
+        if hier[3] < 0:
+            continue  # an outer contour
+        x, y, w, h = cv2.boundingRect(c)
+        if h >= min_h and w >= 2:
+            out.append((x, y, x + w, y + h))
+    loops: list[tuple[int, int, int, int]] = []
+    for x0, y0, x1, y1 in sorted(out):
+        if loops and x0 < loops[-1][2]:
+            a = loops.pop()
+            x0, y0, x1, y1 = a[0], min(a[1], y0), max(a[2], x1), max(a[3], y1)
+        loops.append((x0, y0, x1, y1))
+    return loops
+
+
+def _loop_chain(b: Blob, H: float, score: Scorer | None) -> tuple[list[Blob], bool]:
+    """A piece holding two or more loops side by side (cursive zeros joined in one
+    stroke, '50.000' written '50.ooo', which the cuts at projection valleys missed): no
+    digit has two loops side by side, so it is cut at the column of least ink between
+    each two neighbouring loops. The cuts stand when the whole reads as not one digit
+    (then the pieces are a guess: True beside them), or when every piece reads surer
+    than the whole."""
+    if score is None or b.w < 0.6 * b.h:
+        return [b], False
+    loops = _loops(b, max(3.0, 0.25 * b.h, 0.12 * H))
+    proj = (b.pix > 0).sum(axis=0)
+    cuts = []
+    for a, c in itertools.pairwise(loops):
+        shared = min(a[3], c[3]) - max(a[1], c[1])
+        if c[0] <= a[2] or shared < 0.5 * min(a[3] - a[1], c[3] - c[1]):
+            continue  # not side by side on the line (a 6's loop low beside a 9's high)
+        cuts.append(a[2] + int(np.argmin(proj[a[2] : c[0] + 1])))
+    if not cuts:
+        return [b], False
+    parts = [piece(b, x0, x1) for x0, x1 in itertools.pairwise([0, *cuts, b.w])]
+    pieces = [p for p in parts if p is not None]
+    if len(pieces) < 2:
+        return [b], False
+    probs = score([normalize_digit(x.crop()) for x in (b, *pieces)])
+    whole = float(probs[0].max())
+    if whole >= _NOT_ONE and float(probs[1:].max(axis=1).min()) <= whole:
+        return [b], False
+    return pieces, whole < _NOT_ONE
 
 
 def _without_end_marks(items: list[tuple[Blob, str]], H: float) -> list[tuple[Blob, str]]:
