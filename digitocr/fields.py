@@ -84,10 +84,11 @@ def _date(items: Sequence[Item]) -> str | None:
     may be a '1' and each '1' or '7' may be a missed slash; the plausible date that needs
     the fewest such changes wins. Without a plausible one, the digits as read.
     """
-    # A date written with slashes has no points: a point is a crumb of a slash, of the
-    # pen landing, or a stroke cut off a digit.
+    # A date written with slashes has no points nor hyphens: a point is a crumb of a
+    # slash, of the pen landing, or a stroke cut off a digit, and so is a short flat
+    # stroke (a 2's long foot cut off).
     slashed = any(i.separator and i.label == "/" for i in items)
-    seq = [it for it in items if not (slashed and it.separator and it.label == ".")]
+    seq = [it for it in items if not (slashed and it.separator and it.label in ".-")]
     if not any(not i.separator for i in seq):
         return None
     digits = "".join(i.label for i in seq if not i.separator)
@@ -279,8 +280,15 @@ def missing_digits(
         if d in (5, 7) or (n in (5, 7) and d < n) or (n >= 7 and d < min(n, 8)):
             return 1
         groups = _groups(items)
-        if n == 7 and len(groups) == 3 and min(len(groups[0]), len(groups[1])) == 1:
-            return 1  # a day or month of one digit, zero-filled: maybe two read as one
+        parts = (value or "").split("/")
+        if (
+            n == 7
+            and len(groups) == len(parts) == 3
+            and any(len(groups[k]) == 1 and parts[k] == "0" + groups[k] for k in (0, 1))
+        ):
+            # A day or month of one digit, zero-filled: maybe two read as one (not one
+            # whose second digit was read as a slash and taken back for a 1).
+            return 1
         if d == 6 and len(groups) == 3 and _year_unsure(items):
             return 2  # '2000' read as a 2 and one blob of three touching digits
     if is_valid(spec, value, method):

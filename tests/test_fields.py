@@ -81,6 +81,7 @@ def test_amount_points_that_cannot_group_thousands_make_it_invalid(read: str) ->
         ("17.10.2005", "17/10/2005", True),
         ("2103/1991", "21/03/1991", True),  # comb groups: one printed slash missed
         ("23./0711998", "23/07/1998", True),  # a crumb beside a slash, a slash read as 1
+        ("22-/1//1993", "22/11/1993", True),  # a 2's foot cut off, a slanted 1 read as '/'
     ],
 )
 def test_dates(written: str, value: str, valid: bool) -> None:
@@ -145,6 +146,7 @@ def test_a_us_zip_at_the_end_of_an_address_has_5_or_9_digits() -> None:
         ("date", None, "10/041211", 1),  # 8 crops made 10/04/21 by taking 1s for slashes
         ("date", None, "09/07/97", 0),
         ("date", None, "21/1/1995", 1),  # month '11' read as one 1, then zero-filled
+        ("date", None, "22/1//1993", 0),  # month '11', its second 1 read as a slash: 22/11
         ("digits", (10, 10), "01234567", 2),
         ("amount", None, "12", 0),  # an amount's length says nothing
     ],
