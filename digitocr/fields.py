@@ -239,8 +239,17 @@ def surplus_digits(
     n = sum(not i.separator for i in items)
     if spec.type == "date":
         return 1 if n == 9 else 0
-    plus4 = n >= 10 or any(i.separator and i.label == "-" for i in items)
+    plus4 = n >= 10 or _inner_hyphen(items)
     return max(0, n - (9 if plus4 else 5))
+
+
+def _inner_hyphen(items: Sequence[Item]) -> bool:
+    """Whether a hyphen stands between digits, as a ZIP+4's does; one before the first
+    digit or after the last is not one (a crossed 7's bar running on past its stem)."""
+    at = [k for k, i in enumerate(items) if not i.separator]
+    return bool(at) and any(
+        i.separator and i.label == "-" and at[0] < k < at[-1] for k, i in enumerate(items)
+    )
 
 
 def zip_after_state(spec: FieldSpec, value: str | None, method: str = "") -> str | None:
@@ -297,6 +306,6 @@ def missing_digits(
     if spec.type == "zip":
         # A hyphen makes it a ZIP+4 ('536-2649': the first group's touching digits read
         # as one), as does an 8th digit.
-        plus4 = n == 8 or any(i.separator and i.label == "-" for i in items)
+        plus4 = n == 8 or _inner_hyphen(items)
         want = max(want, 9 if plus4 else 5)
     return max(0, want - n)

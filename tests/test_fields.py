@@ -134,6 +134,7 @@ def test_a_us_zip_at_the_end_of_an_address_has_5_or_9_digits() -> None:
     ("kind", "length", "read", "missing"),
     [
         ("zip", (5, 9), "9986", 1),  # two digits read as one
+        ("zip", (5, 9), "2047-", 1),  # a crossed 7's bar past its stem: no ZIP+4's hyphen
         ("zip", (5, 9), "123", 2),
         ("zip", (5, 9), "56615114", 1),  # a ZIP+4 short of one digit
         ("zip", (5, 9), "02139", 0),
@@ -158,7 +159,14 @@ def test_missing_digits(kind: str, length, read: str, missing: int) -> None:
 
 @pytest.mark.parametrize(
     ("read", "surplus"),
-    [("910114", 1), ("91014", 0), ("9101456", 2), ("91014-56789", 1), ("910145678", 0)],
+    [
+        ("910114", 1),
+        ("91014", 0),
+        ("9101456", 2),
+        ("91014-56789", 1),
+        ("910145678", 0),
+        ("910114-", 1),  # a hyphen after the last digit is no ZIP+4's
+    ],
 )
 def test_surplus_digits_of_a_us_zip(read: str, surplus: int) -> None:
     s, its = spec("zip", (5, 9)), items(read)
