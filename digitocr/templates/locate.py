@@ -230,8 +230,8 @@ def _box_sides(vert: Mask, allowed: npt.NDArray[Any], frames: Sequence[Box], tol
     them are found as cells that meet (the gap given to one of them), so of the two sides
     at the gap only one lies on a frame edge. A vertical run in `vert` outside `allowed`
     is a side when it is thin, within a quarter cell of an edge where two frames meet,
-    and starts at the frame's top or ends at its bottom edge (a '1' is written inside
-    the cell, not along its side from edge to edge)."""
+    and starts at the frame's top or ends at its bottom edge. A '1' written in the
+    middle of its cell stays; one as tall as the box, against its side, would go too."""
     out = np.zeros_like(vert)
     meets = sorted({a[2] for a in frames for b in frames if abs(a[2] - b[0]) <= 1})
     if not meets:
