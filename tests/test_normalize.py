@@ -54,3 +54,16 @@ def test_thin_scan_strokes_are_thickened_like_mnist() -> None:
     out = normalize_digit(img)
     ink = (out > 0.5).sum()
     assert ink > 60, "a hairline stroke must not vanish when shrunk to 20x20"
+
+
+def test_strokes_thicker_than_most_of_mnists_are_thinned_towards_mnists() -> None:
+    """Scanned digits are often drawn (or blurred) thicker than MNIST's: a loop half as
+    thick again as MNIST's strokes comes out nearer their width, and whole."""
+    from digitocr.segment.normalize import TARGET_STROKE, stroke_width
+
+    ink = np.zeros((140, 120), np.uint8)
+    cv2.ellipse(ink, (60, 70), (40, 50), 0, 0, 360, 255, 22)  # 1.5x MNIST's width
+    out = ((normalize_digit(ink) > 0.5) * 255).astype(np.uint8)
+    assert 0.9 * TARGET_STROKE <= stroke_width(out) <= 1.35 * TARGET_STROKE
+    _, hierarchy = cv2.findContours(out, cv2.RETR_CCOMP, cv2.CHAIN_APPROX_SIMPLE)
+    assert hierarchy is not None and (hierarchy[0][:, 3] >= 0).sum() == 1, "the loop stays open"
