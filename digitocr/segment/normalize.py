@@ -46,7 +46,7 @@ def _adjust_stroke(ink: npt.NDArray[Any], scale: float) -> npt.NDArray[Any]:
         if k >= 1:
             kernel = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (k + 1, k + 1))
             return cv2.dilate(ink, kernel)
-    elif width > 1.3 * target:  # thicker than 9 in 10 MNIST digits (scans' usually are)
+    elif width > 1.3 * target:  # thicker than 9 in 10 MNIST digits (half of scans' are)
         k = round((width - target) / 2)
         if k >= 1:
             kernel = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (k + 1, k + 1))
