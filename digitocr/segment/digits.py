@@ -342,6 +342,8 @@ def _loop_chain(b: Blob, H: float, score: Scorer | None) -> tuple[list[Blob], bo
     if score is None or b.w < 0.6 * b.h:
         return [b], False
     loops = _loops(b, max(3.0, 0.25 * b.h, 0.12 * H))
+    if len(loops) < 2:
+        return [b], False  # most pieces: no projection, no reading
     proj = (b.pix > 0).sum(axis=0)
     cuts = []
     for a, c in itertools.pairwise(loops):

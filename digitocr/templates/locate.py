@@ -238,17 +238,18 @@ def _box_sides(vert: Mask, allowed: npt.NDArray[Any], frames: Sequence[Box], tol
         return out
     cell_w = float(np.median([f[2] - f[0] for f in frames]))
     _, lab, stats, _ = components_with_stats(vert)
+    side = np.zeros(len(stats), bool)
     for k, (x, y, cw, ch, _area) in enumerate(stats[1:], start=1):
         if allowed[x : x + cw].all() or cw > max(6, tol):
             continue
         mid = x + cw / 2
         if min(abs(mid - m) for m in meets) > 0.25 * cell_w:
             continue
-        for f in frames:
-            spans = abs(y - f[1]) <= tol or abs(y + ch - f[3]) <= tol
-            if spans and f[0] - tol <= mid <= f[2] + tol:
-                out[lab == k] = 255
-                break
+        side[k] = any(
+            (abs(y - f[1]) <= tol or abs(y + ch - f[3]) <= tol) and f[0] - tol <= mid <= f[2] + tol
+            for f in frames
+        )
+    out[side[lab]] = 255  # every side at once, not a pass over the crop for each
     return out
 
 
