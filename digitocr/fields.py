@@ -14,6 +14,7 @@ __all__ = [
     "build_value",
     "is_valid",
     "missing_digits",
+    "mixed_up",
     "surplus_digits",
     "zip_after_state",
 ]
@@ -63,6 +64,7 @@ def _amount(items: Sequence[Item]) -> str | None:
     return text
 
 
+_NOT_ONE = 0.5  # under this a crop reads as not one digit (the reject output's floor)
 _SEP_LIKE = {"1", "7"}  # what a slash the detector missed is read as
 
 
@@ -86,9 +88,14 @@ def _date(items: Sequence[Item]) -> str | None:
     """
     # A date written with slashes has no points nor hyphens: a point is a crumb of a
     # slash, of the pen landing, or a stroke cut off a digit, and so is a short flat
-    # stroke (a 2's long foot cut off).
-    slashed = any(i.separator and i.label == "/" for i in items)
-    seq = [it for it in items if not (slashed and it.separator and it.label in ".-")]
+    # stroke (a 2's long foot cut off). One written with hyphens or points (two of them)
+    # keeps those, and its one slash is more likely a slanted '1' ('24-03-/997').
+    seps = [i.label for i in items if i.separator]
+    slashed = "/" in seps and (seps.count("/") >= 2 or max(seps.count("-"), seps.count(".")) < 2)
+    kept = "/" if slashed else max("-.", key=seps.count)  # hyphens, or points if more
+    if seps.count(kept) < 2 and not slashed:
+        kept = ".-"  # one hyphen and one point ('21-11.2014'): both separate
+    seq = [it for it in items if not (it.separator and it.label in ".-" and it.label not in kept)]
     if not any(not i.separator for i in seq):
         return None
     digits = "".join(i.label for i in seq if not i.separator)
@@ -243,6 +250,16 @@ def surplus_digits(
     return max(0, n - (9 if plus4 else 5))
 
 
+def mixed_up(spec: FieldSpec, items: Sequence[Item]) -> bool:
+    """Whether a date of 8 digit crops or a ZIP of 5 or 9 has one that reads as not one
+    digit (under _NOT_ONE): likely two touching digits read as one, with the count made
+    up by a digit read as two (broken, or cut at a valley)."""
+    n = sum(not i.separator for i in items)
+    if (spec.type, n) not in (("date", 8), ("zip", 5), ("zip", 9)):
+        return False
+    return any(not i.separator and i.confidence < _NOT_ONE for i in items)
+
+
 def _inner_hyphen(items: Sequence[Item]) -> bool:
     """Whether a hyphen stands between digits, as a ZIP+4's does; one before the first
     digit or after the last is not one (a crossed 7's bar running on past its stem)."""
@@ -266,7 +283,7 @@ def _year_unsure(items: Sequence[Item]) -> bool:
     likely four digits, some touching, than a year written short."""
     seps = [k for k, i in enumerate(items) if i.separator]
     year = [i for i in items[seps[-1] + 1 :] if not i.separator] if seps else []
-    return len(year) == 2 and min(i.confidence for i in year) < 0.5
+    return len(year) == 2 and min(i.confidence for i in year) < _NOT_ONE
 
 
 def missing_digits(
@@ -287,6 +304,10 @@ def missing_digits(
     if spec.type == "date":
         d = sum(c.isdigit() for c in value or "")
         if d in (5, 7) or (n in (5, 7) and d < n) or (n >= 7 and d < min(n, 8)):
+            return 1
+        if n in (5, 7) and any(not i.separator and i.confidence < _NOT_ONE for i in items):
+            # A slash taken for a 1 made up the count, but a crop reads as not one digit:
+            # two touching digits more likely ('01/12/2005' read 0 / 12 / 2005).
             return 1
         groups = _groups(items)
         parts = (value or "").split("/")

@@ -5,6 +5,7 @@ from digitocr.fields import (
     build_value,
     is_valid,
     missing_digits,
+    mixed_up,
     surplus_digits,
     zip_after_state,
 )
@@ -82,6 +83,9 @@ def test_amount_points_that_cannot_group_thousands_make_it_invalid(read: str) ->
         ("2103/1991", "21/03/1991", True),  # comb groups: one printed slash missed
         ("23./0711998", "23/07/1998", True),  # a crumb beside a slash, a slash read as 1
         ("22-/1//1993", "22/11/1993", True),  # a 2's foot cut off, a slanted 1 read as '/'
+        ("24-03-/997", "24/03/1997", True),  # written with hyphens: its one slash is a 1
+        ("21-11.-20/4", "21/11/2014", True),  # and a speck beside a hyphen is no separator
+        ("21-11.2014", "21/11/2014", True),  # one hyphen and one point both separate
     ],
 )
 def test_dates(written: str, value: str, valid: bool) -> None:
@@ -188,6 +192,37 @@ def test_surplus_digits_of_a_date(read: str, surplus: int) -> None:
     """Nine digits and no date: one too many. A date, or ten digits, is left alone."""
     s, its = spec("date"), items(read)
     assert surplus_digits(s, its, build_value(s, its)) == surplus
+
+
+def test_seven_crops_one_not_a_digit_lack_one_though_a_slash_made_up_the_count() -> None:
+    # '01/12/2005': the touching '01' read as a 0 at almost nothing, the month's 1 taken
+    # for a slash and the first slash for a 1 make 8 digits, '01/02/2005'.
+    s = spec("date")
+    read = items("0/12/2005")
+    assert missing_digits(s, read, build_value(s, read)) == 0, "all sure: complete"
+    read[0] = Item("0", 0.01, False)
+    assert build_value(s, read) == "01/02/2005"
+    assert missing_digits(s, read, build_value(s, read)) == 1
+
+
+@pytest.mark.parametrize(
+    ("kind", "read", "mixed"),
+    [
+        ("date", "9/07/19960", True),  # '02' read as a 9 and the 6's loop apart as a 0
+        ("date", "9/07/1996", False),  # 7 crops: missing_digits' case
+        ("zip", "94021", True),
+        ("zip", "94021-1234", True),
+        ("zip", "940214", False),
+        ("amount", "9402.14", False),  # an amount's count says nothing
+    ],
+)
+def test_a_crop_not_one_digit_in_a_full_count_may_be_a_pair_made_up_for(
+    kind: str, read: str, mixed: bool
+) -> None:
+    assert not mixed_up(spec(kind), items(read)), "all read as sure digits"
+    unsure = items(read)
+    unsure[0] = Item(read[0], 0.01, False)  # the first crop read as not one digit
+    assert mixed_up(spec(kind), unsure) is mixed
 
 
 def test_a_short_year_with_a_digit_hardly_read_lacks_two_digits() -> None:
