@@ -18,7 +18,15 @@ import numpy.typing as npt
 
 from .classify.predictor import Predictor
 from .errors import DigitocrError
-from .fields import Item, build_value, is_valid, missing_digits, surplus_digits, zip_after_state
+from .fields import (
+    Item,
+    build_value,
+    is_valid,
+    missing_digits,
+    mixed_up,
+    surplus_digits,
+    zip_after_state,
+)
 from .imaging.binarize import binarize, drop_scan_border, normalize_gray
 from .imaging.deskew import estimate_skew, rotate
 from .imaging.orientation import line_direction
@@ -132,17 +140,11 @@ def _read_one(
         # at 0.8x its confidence: a forced cut is a guess the format asked for, under the
         # templates' review threshold whatever the digits' confidence. Where the format
         # rejects that reading, the next likeliest blob is split first instead (a sure
-        # '21' read as 2, behind a wide 0 that splits as well), up to three.
-        for rank in range(_FORCED_TRIES):
-            forced, forced_conf, forced_digits, forced_items = _reading(
-                field, spec, predictor, aligned.rotation, shape, extra, rank
-            )
-            if not forced_items:
-                break  # no blob of that rank to split: none of a higher one either
-            if is_valid(spec, forced, how):
-                if not is_valid(spec, value, how) or forced_conf > confidence:
-                    value, confidence, digits = forced, forced_conf * _FORCED, forced_digits
-                break
+        # '21' read as 2, behind a wide 0 that splits as well), up to three; of the valid
+        # readings those give, the surest ('21/07/2007': a filled 0 split before the '21').
+        forced = _surest_forced(field, spec, predictor, aligned.rotation, shape, extra)
+        if forced is not None and (not is_valid(spec, value, how) or forced[1] > confidence):
+            value, confidence, digits = forced[0], forced[1] * _FORCED, forced[2]
     if spec.type == "amount" and not field.cells and _three_after_point(items):
         # Three digits after the last point: thousands ('1.480'), or cents with one digit
         # cut in two. Join the pair that reads surest as one digit; that reading is a
@@ -166,6 +168,14 @@ def _read_one(
         fused = _reading(field, spec, predictor, aligned.rotation, shape, 0, pair=True)
         if is_valid(spec, fused[0], how):
             value, confidence, digits = fused[0], fused[1], fused[2]
+    if not field.cells and mixed_up(spec, items):
+        # The right count, but a crop reads as not one digit: two touching digits read as
+        # one, made up for by one digit read as two ('02/07/1996' read '9/07/19960': the
+        # '02' as a 9, the 6's loop apart as a 0). Split one blob and join the pair that
+        # reads surest as one digit; a guess, kept when valid and surer.
+        swapped = _surest_forced(field, spec, predictor, aligned.rotation, shape, 1, pair=True)
+        if swapped is not None and (not is_valid(spec, value, how) or swapped[1] > confidence):
+            value, confidence, digits = swapped[0], swapped[1] * _FORCED, swapped[2]
     if (zip5 := zip_after_state(spec, value, how)) is not None and len(digits) == 7:
         # The state's letters read as two digits before a US ZIP: the last five, a
         # guess, so reviewed.
@@ -180,6 +190,31 @@ def _read_one(
         digits=tuple(digits),
         box=_to_page(size, (field.box[0], field.box[1]), aligned.rotation, shape),
     )
+
+
+def _surest_forced(
+    field: FieldCrop,
+    spec: FieldSpec,
+    predictor: Predictor,
+    rotation: npt.NDArray[Any],
+    shape: tuple[int, int],
+    extra: int,
+    *,
+    pair: bool = False,
+) -> tuple[str | None, float, list[DigitResult]] | None:
+    """The surest valid reading with `extra` blobs split in two, the first of them each
+    of the _FORCED_TRIES likeliest in turn (and with `pair`, the neighbours that read
+    surest as one digit joined); None when none is valid."""
+    best: tuple[str | None, float, list[DigitResult]] | None = None
+    for rank in range(_FORCED_TRIES):
+        value, conf, digits, items = _reading(
+            field, spec, predictor, rotation, shape, extra, rank, pair=pair
+        )
+        if not items:
+            break  # no blob of that rank to split: none of a higher one either
+        if is_valid(spec, value, field.method) and (best is None or conf > best[1]):
+            best = (value, conf, digits)
+    return best
 
 
 def _after_point(items: list[Item]) -> list[Item] | None:

@@ -263,3 +263,68 @@ def test_digits_that_read_the_same_upside_down_do_not_turn_a_page() -> None:
     assert not _better(
         {"zip": _field("47", 0.6)}, {"zip": _field("4", 0.5)}, even=True, first=False
     )
+
+
+def _scripted_field(monkeypatch, script: dict[tuple[int, int, bool], str], kind: str = "date"):
+    """`_read_one` on a field whose segmentations are scripted: (extra, rank, pair) -> the
+    pieces read, a digit followed by '?' read at 0.01 ("not one digit"), other digits at
+    0.99. Returns the field's result."""
+    from types import SimpleNamespace
+
+    from digitocr import pipeline
+    from digitocr.fields import Item, build_value
+    from digitocr.templates.schema import FieldSpec, Locate
+    from digitocr.types import FieldCrop
+
+    def reading(field, spec, predictor, rotation, shape, extra, rank=0, *, fuse=False, pair=False):
+        text = script.get((extra, rank, pair), "")
+        items: list[Item] = []
+        for c in text:
+            if c == "?":
+                items[-1] = Item(items[-1].label, 0.01, False)
+            else:
+                items.append(Item(c, 0.99 if c.isdigit() else 1.0, not c.isdigit()))
+        value = build_value(spec, items)
+        digits = [DigitResult(i.label, i.confidence, (0, 0, 1, 1)) for i in items if not i.separator]
+        conf = float(np.prod([d.confidence for d in digits])) if digits else 0.0
+        return value, conf, digits, items
+
+    monkeypatch.setattr(pipeline, "_reading", reading)
+    spec = FieldSpec(name="f", type=kind, locate=(Locate(method="whole"),))  # type: ignore[arg-type]
+    blank = np.zeros((40, 200), np.uint8)
+    field = FieldCrop("f", kind, blank, blank, (0, 0, 200, 40), method="whole")
+    aligned = SimpleNamespace(page=SimpleNamespace(image=blank), rotation=np.eye(2, 3))
+    return pipeline._read_one(aligned, spec, field, None, 0.9)  # type: ignore[arg-type]
+
+
+def test_of_the_forced_splits_the_surest_valid_reading_is_kept(monkeypatch) -> None:
+    """'21/07/2007' with the '21' read as one 2 (zero-filled '02'): the likeliest blob to
+    split was a filled 0 of the year, whose cut still made a date ('02/07/2087'); the
+    first valid reading was kept, not the surest of the blobs tried."""
+    result = _scripted_field(
+        monkeypatch,
+        {
+            (0, 0, False): "2?/07/2007",
+            (1, 0, False): "2?/07/2087",
+            (1, 1, False): "21/07/2007",
+            (1, 2, False): "2?/07/12007",
+        },
+    )
+    assert result.value == "21/07/2007"
+    assert result.needs_review, "a split the format asked for is a guess"
+
+
+def test_a_pair_read_as_one_and_a_digit_read_as_two_are_swapped(monkeypatch) -> None:
+    """'02/07/1996': the touching '02' read as a 9 (not one digit) and the 6's loop,
+    apart from its stem, as a 0: eight digits, but no date. Split one, join one."""
+    script = {
+        (0, 0, False): "9?/07/19960?",
+        (1, 0, True): "02/07/1996",
+        (1, 1, True): "9?/07/19960?",
+    }
+    result = _scripted_field(monkeypatch, script)
+    assert result.value == "02/07/1996" and result.valid and result.needs_review
+    script[(0, 0, False)] = "02/07/1996"  # read well: nothing is swapped
+    assert _scripted_field(monkeypatch, script).value == "02/07/1996"
+    zip_script = {(0, 0, False): "5?1189", (1, 0, True): "53189"}
+    assert _scripted_field(monkeypatch, zip_script, "zip").value == "53189"
