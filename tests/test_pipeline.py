@@ -285,7 +285,9 @@ def _scripted_field(monkeypatch, script: dict[tuple[int, int, bool], str], kind:
             else:
                 items.append(Item(c, 0.99 if c.isdigit() else 1.0, not c.isdigit()))
         value = build_value(spec, items)
-        digits = [DigitResult(i.label, i.confidence, (0, 0, 1, 1)) for i in items if not i.separator]
+        digits = [
+            DigitResult(i.label, i.confidence, (0, 0, 1, 1)) for i in items if not i.separator
+        ]
         conf = float(np.prod([d.confidence for d in digits])) if digits else 0.0
         return value, conf, digits, items
 
@@ -328,3 +330,28 @@ def test_a_pair_read_as_one_and_a_digit_read_as_two_are_swapped(monkeypatch) -> 
     assert _scripted_field(monkeypatch, script).value == "02/07/1996"
     zip_script = {(0, 0, False): "5?1189", (1, 0, True): "53189"}
     assert _scripted_field(monkeypatch, zip_script, "zip").value == "53189"
+
+
+def test_a_six_with_its_loop_drawn_low_and_right_is_one_digit() -> None:
+    """A 6 whose loop hangs low to the right of its open stem is wider than MNIST's widest
+    6s: cut at the valley, the loop read as a small zero and the stem still as a 6
+    ('1756.99' read 17560.99). A 6 with its own loop before a small zero is two digits."""
+
+    def field(loop: str) -> str | None:
+        ink = np.zeros((100, 300), np.uint8)
+        cv2.ellipse(ink, (40, 50), (16, 30), 0, 90, 265, 255, 7)  # the 6's stem
+        if loop == "low right":
+            cv2.ellipse(ink, (90, 64), (14, 12), 0, 0, 360, 255, 7)
+            cv2.line(ink, (38, 79), (80, 79), 255, 7)
+        else:  # its own loop, then a small zero joined to it
+            cv2.ellipse(ink, (42, 64), (14, 14), 0, 0, 360, 255, 7)
+            cv2.line(ink, (55, 72), (72, 72), 255, 7)
+            cv2.ellipse(ink, (84, 64), (12, 12), 0, 0, 360, 255, 7)
+        cv2.line(ink, (150, 19), (146, 79), 255, 7)
+        cv2.line(ink, (200, 19), (196, 79), 255, 7)
+        assert cv2.connectedComponents(ink)[0] - 1 == 3
+        (rec,) = digitocr.read(np.pad(255 - ink, 30, constant_values=255), template="digits")
+        return rec.fields["digits"].value
+
+    assert field("low right") == "611"
+    assert field("own") == "6011"

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from typing import Any
 
+import cv2
 import numpy as np
 import numpy.typing as npt
 
@@ -163,9 +164,27 @@ def split(b: Blob, H: float, score: Scorer | None, width: float) -> list[Blob]:
         # foot curling up, read as a second 2): one digit. Touching digits of unequal
         # heights (a '26', or a second 4 written smaller in a '44') stay split.
         return [b]
+    if (
+        sure_whole
+        and len(path) == 2
+        and label_of[whole_key] == label_of[path[0]] == 6
+        and path[1] in short
+        and (p := pieces[path[0]]) is not None
+        and not _holes(p)
+    ):
+        # A sure 6 whose loop was drawn low and to the right of its stem: the loop cut
+        # off reads as a small zero and the open stem still as a 6 ('1756.99' read
+        # 17560.99). A 6 written before a small zero has its own loop.
+        return [b]
     if len(path) <= 1:
         return [b]
     return [p for k in path if (p := pieces[k]) is not None]
+
+
+def _holes(b: Blob) -> int:
+    """How many holes (closed loops) a blob's ink has."""
+    _, hierarchy = cv2.findContours(b.pix, cv2.RETR_CCOMP, cv2.CHAIN_APPROX_SIMPLE)
+    return 0 if hierarchy is None else int((hierarchy[0][:, 3] >= 0).sum())
 
 
 def _best_path(
