@@ -355,3 +355,17 @@ def test_a_six_with_its_loop_drawn_low_and_right_is_one_digit() -> None:
 
     assert field("low right") == "611"
     assert field("own") == "6011"
+
+
+def test_a_cut_out_field_scanned_in_one_bit_is_read(tmp_path: Path) -> None:
+    """Black on white and nothing between: Otsu's threshold is black itself, and the
+    cut-out field's ink gate (darker than it) kept nothing."""
+    from PIL import Image
+
+    ink = np.zeros((120, 330), np.uint8)
+    cv2.putText(ink, "4096", (15, 95), cv2.FONT_HERSHEY_SIMPLEX, 3, 255, 9)  # no antialias
+    path = tmp_path / "field.png"
+    Image.fromarray(255 - ink).convert("1").save(path)
+    assert Image.open(path).mode == "1"
+    (rec,) = digitocr.read(path, template="digits")
+    assert rec.fields["digits"].value == "4096"

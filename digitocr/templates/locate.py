@@ -272,7 +272,10 @@ def _otsu_gate(gray: Mask, ink: Mask) -> Mask:
 
     if gray.size < 16 or int(gray.max()) == int(gray.min()):
         return ink
-    dark = (gray < threshold_otsu(gray)).astype(np.uint8) * 255
+    # A two-level image (a 1-bit scan: black on white) has Otsu's threshold at black
+    # itself, and nothing is darker than that: its black is the ink.
+    t = threshold_otsu(gray)
+    dark = ((gray <= t) if t <= gray.min() else (gray < t)).astype(np.uint8) * 255
     return cv2.bitwise_and(ink, dark)
 
 
