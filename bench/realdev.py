@@ -31,10 +31,16 @@ def main() -> None:
     ap.add_argument("--workers", type=int, default=2)
     ap.add_argument("--model", type=Path, help="another ONNX model (card beside it)")
     ap.add_argument("--out", type=Path, default=ROOT / "bench" / "out" / "realdev.jsonl")
+    ap.add_argument(
+        "--crossed-sevens",
+        action="store_true",
+        help="read as for writers who cross their 7s (Uruguay's do): digitocr run --crossed-sevens",
+    )
     a = ap.parse_args()
     labels = {d["file"]: d["label"] for d in json.loads((a.folder / "labels.json").read_text())}
     a.out.parent.mkdir(parents=True, exist_ok=True)
     extra = ["--workers", str(a.workers)] + (["--model", str(a.model)] if a.model else [])
+    extra += ["--crossed-sevens"] if a.crossed_sevens else []
     secs = timed_run([str(a.folder)], "amount", a.out, *extra)
     n = ok = edits = chars = accepted = accepted_wrong = 0
     confusions: Counter[tuple[str, str]] = Counter()

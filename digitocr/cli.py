@@ -112,6 +112,16 @@ def run(
     review_threshold: Annotated[
         float | None, typer.Option(help="Override the template's review threshold (0-1).")
     ] = None,
+    crossed_sevens: Annotated[
+        bool | None,
+        typer.Option(
+            "--crossed-sevens/--plain-sevens",
+            help="Writers cross their 7s (continental Europe, Latin America): a 7 without a "
+            "bar across its stem is a 1 with a long up-stroke. Default: the template's "
+            "setting (off in the built-ins).",
+            show_default=False,
+        ),
+    ] = None,
     page_timeout: Annotated[
         float | None,
         typer.Option(help="Seconds a page may take before it becomes a failed record."),
@@ -165,6 +175,7 @@ def run(
                 ray_address=ray_address,
                 overlays=overlays,
                 review_threshold=review_threshold,
+                crossed_sevens=crossed_sevens,
                 page_timeout=page_timeout,
                 max_pixels=max_pixels,
                 resume=resume,

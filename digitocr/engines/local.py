@@ -45,6 +45,11 @@ def read_with_options(
     page: Page, template: Template, predictor: Any, options: RunOptions
 ) -> Record:
     """One page through the pipeline with the run's page options."""
+    crossed = options.crossed_sevens
+    if crossed if crossed is not None else template.crossed_sevens:
+        from ..classify.hands import CrossedSevens
+
+        predictor = CrossedSevens(predictor)
     return read_page(
         page,
         template,

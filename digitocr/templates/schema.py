@@ -72,6 +72,9 @@ class Template(BaseModel):
     # on 300-dpi cheques: the pipeline 1.3-1.4x faster, a few tenths of a point fewer
     # fields right on generated sets). None, the default: every page as scanned.
     max_side: int | None = Field(None, ge=256)
+    # Its writers cross their 7s (continental Europe, Latin America): a digit read as a
+    # 7 with no bar across its stem is a 1 with a long up-stroke (classify/hands.py).
+    crossed_sevens: bool = False
     fields: tuple[FieldSpec, ...] = Field(min_length=1)
     # Designs of the same form (same field names): each page is read with every variant
     # and the reading with the most valid fields wins.
