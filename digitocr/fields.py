@@ -65,6 +65,7 @@ def _amount(items: Sequence[Item]) -> str | None:
 
 
 _NOT_ONE = 0.5  # under this a crop reads as not one digit (the reject output's floor)
+_NONE = 0.1  # under this, as hardly any digit (touching pairs read so: 0.00-0.04)
 _SEP_LIKE = {"1", "7"}  # what a slash the detector missed is read as
 
 
@@ -251,13 +252,13 @@ def surplus_digits(
 
 
 def mixed_up(spec: FieldSpec, items: Sequence[Item]) -> bool:
-    """Whether a date of 8 digit crops or a ZIP of 5 or 9 has one that reads as not one
-    digit (under _NOT_ONE): likely two touching digits read as one, with the count made
-    up by a digit read as two (broken, or cut at a valley)."""
+    """Whether a date of 8 digit crops or a ZIP of 5 or 9 has one read as hardly any
+    digit (under _NONE): likely two touching digits read as one, with the count made up
+    by a digit read as two (broken, or cut at a valley)."""
     n = sum(not i.separator for i in items)
     if (spec.type, n) not in (("date", 8), ("zip", 5), ("zip", 9)):
         return False
-    return any(not i.separator and i.confidence < _NOT_ONE for i in items)
+    return any(not i.separator and i.confidence < _NONE for i in items)
 
 
 def _inner_hyphen(items: Sequence[Item]) -> bool:

@@ -89,6 +89,7 @@ def _to_page(
 # cuts a blob read as "not one digit" where no valley showed where: a guess, reviewed.
 _FORCED = 0.8
 _FORCED_TRIES = 3  # blobs tried in turn for the first forced split
+_SURE_FORCED = 0.5  # a forced reading this sure ends the tries
 
 
 def _empty(spec: FieldSpec) -> FieldResult:
@@ -214,6 +215,8 @@ def _surest_forced(
             break  # no blob of that rank to split: none of a higher one either
         if is_valid(spec, value, field.method) and (best is None or conf > best[1]):
             best = (value, conf, digits)
+            if conf >= _SURE_FORCED:
+                break  # sure enough: the blobs after it are not tried
     return best
 
 
