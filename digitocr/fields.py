@@ -310,6 +310,14 @@ def missing_digits(
             # A slash taken for a 1 made up the count, but a crop reads as not one digit:
             # two touching digits more likely ('01/12/2005' read 0 / 12 / 2005).
             return 1
+        if (
+            n == 9
+            and not _plausible_date(value or "")
+            and any(not i.separator and i.confidence < _NONE for i in items)
+        ):
+            # Nine crops and no date: both slashes read as 1s and two touching digits
+            # read as one ('07/01/2023' read 071011623, the '20' a 6 at 0.01).
+            return 1
         groups = _groups(items)
         parts = (value or "").split("/")
         if (

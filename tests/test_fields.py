@@ -205,6 +205,18 @@ def test_seven_crops_one_not_a_digit_lack_one_though_a_slash_made_up_the_count()
     assert missing_digits(s, read, build_value(s, read)) == 1
 
 
+def test_nine_crops_and_no_date_with_one_hardly_a_digit_lack_one() -> None:
+    # '07/01/2023': both slashes read as 1s, the touching '20' as a 6 at 0.01.
+    s = spec("date")
+    read = items("071011623")
+    assert missing_digits(s, read, build_value(s, read)) == 0, "all sure: nothing to split"
+    read[6] = Item("6", 0.01, False)
+    assert missing_digits(s, read, build_value(s, read)) == 1
+    dated = items("07101/2023")  # nine crops that make a date (a slash read as 1): complete
+    dated[6] = Item("2", 0.01, False)
+    assert missing_digits(s, dated, build_value(s, dated)) == 0
+
+
 @pytest.mark.parametrize(
     ("kind", "read", "mixed"),
     [
