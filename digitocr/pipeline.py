@@ -170,8 +170,8 @@ def _read_one(
         if is_valid(spec, fused[0], how):
             value, confidence, digits = fused[0], fused[1], fused[2]
     if not field.cells and mixed_up(spec, items):
-        # The right count, but a crop reads as not one digit: two touching digits read as
-        # one, made up for by one digit read as two ('02/07/1996' read '9/07/19960': the
+        # The right count, but a crop reads as hardly any digit: two touching digits read
+        # as one, made up for by one digit read as two ('02/07/1996' read '9/07/19960': the
         # '02' as a 9, the 6's loop apart as a 0). Split one blob and join the pair that
         # reads surest as one digit; a guess, kept when valid and surer.
         swapped = _surest_forced(field, spec, predictor, aligned.rotation, shape, 1, pair=True)

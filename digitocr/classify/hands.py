@@ -14,7 +14,7 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-from ..types import Prediction
+from .predictor import Predictor
 
 __all__ = ["CrossedSevens", "crossed"]
 
@@ -56,16 +56,11 @@ class CrossedSevens:
 
     def probs(self, crops: Sequence[npt.NDArray[Any]], *, reject: bool = True) -> npt.NDArray[Any]:
         p = np.array(self.inner.probs(crops, reject=reject), copy=True)
-        for i in np.flatnonzero(p[:, self._seven] > 0.05) if len(p) else ():
+        for i in np.flatnonzero(p[:, self._seven] > 0.05):
             if not crossed(crops[int(i)]):
                 p[i, self._one] += p[i, self._seven]
                 p[i, self._seven] = 0.0
         return p
 
     __call__ = probs
-
-    def predict(
-        self, crops: Sequence[npt.NDArray[Any]], *, reject: bool = True
-    ) -> list[Prediction]:
-        p = self.probs(crops, reject=reject)
-        return [Prediction(int(r.argmax()), float(r.max()), r) for r in p]
+    predict = Predictor.predict  # argmax and max of these probabilities
