@@ -306,9 +306,11 @@ def missing_digits(
         d = sum(c.isdigit() for c in value or "")
         if d in (5, 7) or (n in (5, 7) and d < n) or (n >= 7 and d < min(n, 8)):
             return 1
-        if n in (5, 7) and any(not i.separator and i.confidence < _NOT_ONE for i in items):
-            # A slash taken for a 1 made up the count, but a crop reads as not one digit:
-            # two touching digits more likely ('01/12/2005' read 0 / 12 / 2005).
+        if n in (5, 7) and any(not i.separator and i.confidence < _NONE for i in items):
+            # A slash taken for a 1 made up the count, but a crop reads as hardly any
+            # digit: two touching digits more likely ('01/12/2005' read 0 / 12 / 2005, the
+            # '01' a 0 at 0.01; a 2 at 0.5 is a digit, and splitting another blob made
+            # '06/11/2013' '06/11/2031').
             return 1
         if (
             n == 9
