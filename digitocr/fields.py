@@ -92,11 +92,14 @@ def _date(items: Sequence[Item]) -> str | None:
     # stroke (a 2's long foot cut off). One written with hyphens or points (two of them)
     # keeps those, and its one slash is more likely a slanted '1' ('24-03-/997').
     seps = [i.label for i in items if i.separator]
-    slashed = "/" in seps and (seps.count("/") >= 2 or max(seps.count("-"), seps.count(".")) < 2)
-    kept = "/" if slashed else max("-.", key=seps.count)  # hyphens, or points if more
-    if seps.count(kept) < 2 and not slashed:
-        kept = ".-"  # one hyphen and one point ('21-11.2014'): both separate
-    seq = [it for it in items if not (it.separator and it.label in ".-" and it.label not in kept)]
+    dashes = max("-.", key=seps.count)  # hyphens, or points if more
+    if "/" in seps and (seps.count("/") >= 2 or seps.count(dashes) < 2):
+        drop = "-."  # written with slashes
+    elif seps.count(dashes) >= 2:
+        drop = "-.".replace(dashes, "")  # with hyphens (or points): the other kind goes
+    else:
+        drop = ""  # one hyphen and one point ('21-11.2014'): both separate
+    seq = [it for it in items if not (it.separator and it.label in drop)]
     if not any(not i.separator for i in seq):
         return None
     digits = "".join(i.label for i in seq if not i.separator)
@@ -251,6 +254,11 @@ def surplus_digits(
     return max(0, n - (9 if plus4 else 5))
 
 
+def _hardly_a_digit(items: Sequence[Item]) -> bool:
+    """Whether a digit crop reads under _NONE (two touching digits read as one do)."""
+    return any(not i.separator and i.confidence < _NONE for i in items)
+
+
 def mixed_up(spec: FieldSpec, items: Sequence[Item]) -> bool:
     """Whether a date of 8 digit crops or a ZIP of 5 or 9 has one read as hardly any
     digit (under _NONE): likely two touching digits read as one, with the count made up
@@ -258,7 +266,7 @@ def mixed_up(spec: FieldSpec, items: Sequence[Item]) -> bool:
     n = sum(not i.separator for i in items)
     if (spec.type, n) not in (("date", 8), ("zip", 5), ("zip", 9)):
         return False
-    return any(not i.separator and i.confidence < _NONE for i in items)
+    return _hardly_a_digit(items)
 
 
 def _inner_hyphen(items: Sequence[Item]) -> bool:
@@ -306,17 +314,13 @@ def missing_digits(
         d = sum(c.isdigit() for c in value or "")
         if d in (5, 7) or (n in (5, 7) and d < n) or (n >= 7 and d < min(n, 8)):
             return 1
-        if n in (5, 7) and any(not i.separator and i.confidence < _NONE for i in items):
+        if n in (5, 7) and _hardly_a_digit(items):
             # A slash taken for a 1 made up the count, but a crop reads as hardly any
             # digit: two touching digits more likely ('01/12/2005' read 0 / 12 / 2005, the
             # '01' a 0 at 0.01; a 2 at 0.5 is a digit, and splitting another blob made
             # '06/11/2013' '06/11/2031').
             return 1
-        if (
-            n == 9
-            and not _plausible_date(value or "")
-            and any(not i.separator and i.confidence < _NONE for i in items)
-        ):
+        if n == 9 and not _plausible_date(value or "") and _hardly_a_digit(items):
             # Nine crops and no date: both slashes read as 1s and two touching digits
             # read as one ('07/01/2023' read 071011623, the '20' a 6 at 0.01).
             return 1

@@ -12,7 +12,7 @@ import numpy.typing as npt
 from ..imaging.labels import components_with_stats
 from ..types import Box
 
-__all__ = ["Blob", "components", "piece", "union", "upright", "x_overlap"]
+__all__ = ["Blob", "components", "holes", "piece", "union", "upright", "x_overlap"]
 
 Mask = npt.NDArray[Any]
 
@@ -62,6 +62,20 @@ def components(ink: Mask) -> list[Blob]:
         pix = np.where(labels[y : y + h, x : x + w] == i, 255, 0).astype(np.uint8)
         blobs.append(Blob(pix, (x, y, x + w, y + h)))
     return blobs
+
+
+def holes(b: Blob) -> list[tuple[int, int, int, int]]:
+    """Boxes (x0, y0, x1, y1, relative to the blob) of the holes in a blob's ink: the
+    inner contours of its two-level contour hierarchy (OpenCV)."""
+    contours, hierarchy = cv2.findContours(b.pix, cv2.RETR_CCOMP, cv2.CHAIN_APPROX_SIMPLE)
+    if hierarchy is None:
+        return []
+    out = []
+    for c, hier in zip(contours, hierarchy[0], strict=True):
+        if hier[3] >= 0:  # has a parent: an inner contour
+            x, y, w, h = cv2.boundingRect(c)
+            out.append((x, y, x + w, y + h))
+    return out
 
 
 def x_overlap(a: Blob, b: Blob) -> float:

@@ -17,7 +17,7 @@ import numpy.typing as npt
 
 from ..imaging.labels import components_with_stats
 from ..types import Box, DigitCrop, FieldCrop
-from .blobs import Blob, components, piece, union, x_overlap
+from .blobs import Blob, components, holes, piece, union, x_overlap
 from .normalize import normalize_digit, stroke_width
 from .split import WIDEST, Scorer, bend, cut_at_cells, force_splits, split, split_two
 
@@ -313,16 +313,7 @@ def _loops(b: Blob, min_h: float) -> list[tuple[int, int, int, int]]:
     """Boxes (x0, y0, x1, y1, relative to the blob) of the blob's loops, left to right:
     its holes at least `min_h` tall, those overlapping in x taken as one (a stroke run
     through a loop cuts its hole in two; an 8's loops are one above the other)."""
-    contours, hierarchy = cv2.findContours(b.pix, cv2.RETR_CCOMP, cv2.CHAIN_APPROX_SIMPLE)
-    if hierarchy is None:
-        return []
-    out = []
-    for c, hier in zip(contours, hierarchy[0], strict=True):
-        if hier[3] < 0:
-            continue  # an outer contour
-        x, y, w, h = cv2.boundingRect(c)
-        if h >= min_h and w >= 2:
-            out.append((x, y, x + w, y + h))
+    out = [(x0, y0, x1, y1) for x0, y0, x1, y1 in holes(b) if y1 - y0 >= min_h and x1 - x0 >= 2]
     loops: list[tuple[int, int, int, int]] = []
     for x0, y0, x1, y1 in sorted(out):
         if loops and x0 < loops[-1][2]:

@@ -5,12 +5,11 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from typing import Any
 
-import cv2
 import numpy as np
 import numpy.typing as npt
 
 from ..types import Box
-from .blobs import Blob, piece, upright
+from .blobs import Blob, holes, piece, upright
 from .normalize import normalize_digit
 
 __all__ = ["WIDEST", "Scorer", "bend", "cut_at_cells", "force_splits", "split"]
@@ -170,7 +169,7 @@ def split(b: Blob, H: float, score: Scorer | None, width: float) -> list[Blob]:
         and label_of[whole_key] == label_of[path[0]] == 6
         and path[1] in short
         and (p := pieces[path[0]]) is not None
-        and not _holes(p)
+        and not holes(p)
     ):
         # A sure 6 whose loop was drawn low and to the right of its stem: the loop cut
         # off reads as a small zero and the open stem still as a 6 ('1756.99' read
@@ -179,12 +178,6 @@ def split(b: Blob, H: float, score: Scorer | None, width: float) -> list[Blob]:
     if len(path) <= 1:
         return [b]
     return [p for k in path if (p := pieces[k]) is not None]
-
-
-def _holes(b: Blob) -> int:
-    """How many holes (closed loops) a blob's ink has."""
-    _, hierarchy = cv2.findContours(b.pix, cv2.RETR_CCOMP, cv2.CHAIN_APPROX_SIMPLE)
-    return 0 if hierarchy is None else int((hierarchy[0][:, 3] >= 0).sum())
 
 
 def _best_path(
