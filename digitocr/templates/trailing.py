@@ -157,6 +157,15 @@ def _taller_tail(comps: list[npt.NDArray[Any]], typed: float) -> list[npt.NDArra
     band = 0.2 * (bottom - top)
     group: list[npt.NDArray[Any]] = []
     rest = list(comps)
+    # A stray mark after the ZIP, shorter than its digits and a digit's height away from
+    # them (a pen slip, a stroke of the stamp's cancellation).
+    height = bottom - top
+    while (
+        len(rest) > 1
+        and rest[-1][3] < 1.15 * typed
+        and rest[-1][0] - max(st[0] + st[2] for st in rest[:-1]) > 0.8 * height
+    ):
+        rest.pop()
     while rest:
         st = rest[-1]
         if st[3] >= 1.15 * typed:
@@ -184,7 +193,9 @@ def _taller_tail(comps: list[npt.NDArray[Any]], typed: float) -> list[npt.NDArra
     # state before the ZIP is a word space away.
     ref = float(np.median([st[3] for st in group]))
     rest = [st for st in comps if st[0] + st[2] <= group[-1][0] + 0.5 * st[2]]
-    while rest and group[-1][0] - (rest[-1][0] + rest[-1][2]) < _TAIL_GAP * ref:
+    # The gap to the furthest right any of them reaches: a crumb of a digit (a 6's top
+    # drawn apart) is no gap.
+    while rest and group[-1][0] - max(st[0] + st[2] for st in rest) < _TAIL_GAP * ref:
         if rest[-1][3] < 0.5 * ref:
             if not _bar_over_body(rest, 0.5 * ref, 0.5 * ref):
                 break
