@@ -1349,3 +1349,33 @@ def test_a_small_first_digit_with_its_top_drawn_apart_stays_in_the_zip() -> None
     group = sorted(int(c[0]) for c in _taller_tail(comps, 40.3))
     assert group == [291, 344, 351, 385, 426, 473]
 
+
+def test_a_forced_split_takes_a_blob_read_as_hardly_a_digit_before_a_wide_sure_one(
+    predictor,
+) -> None:
+    from digitocr.segment.blobs import components
+    from digitocr.segment.normalize import normalize_digit
+    from digitocr.segment.split import force_splits
+
+    ink = np.zeros((120, 300), np.uint8)
+    cv2.ellipse(ink, (70, 62), (56, 40), 0, 0, 360, 255, 9)  # a flat 0, wider than most
+    cv2.line(ink, (180, 105), (205, 15), 255, 9)  # two 1s joined at their tops: a 'Λ'
+    cv2.line(ink, (205, 15), (230, 105), 255, 9)
+    blobs = sorted(components(ink), key=lambda b: b.box[0])
+    assert [float(predictor([normalize_digit(b.crop())]).max()) > 0.9 for b in blobs] == [
+        True,
+        False,
+    ], "the test needs the 0 read surely and the pair hardly as any digit"
+    out = force_splits(blobs, 90.0, predictor, 1)
+    assert out is not None and len(out) == 3
+    assert out[0].box == blobs[0].box, "the 0 stays whole, the pair is cut"
+
+
+def test_two_ones_touching_at_their_feet_are_two_digits(predictor) -> None:
+    ink = np.zeros((120, 360), np.uint8)
+    cv2.putText(ink, "5", (10, 100), cv2.FONT_HERSHEY_SIMPLEX, 3, 255, 9)
+    cv2.line(ink, (110, 15), (135, 105), 255, 9)  # '11' joined at the foot: a 'V'
+    cv2.line(ink, (135, 105), (160, 15), 255, 9)
+    cv2.putText(ink, "3", (190, 100), cv2.FONT_HERSHEY_SIMPLEX, 3, 255, 9)
+    pieces = segment_field(_field(ink, "amount"), predictor)
+    assert _labels([p for p in pieces if not p.separator], predictor) == [5, 1, 1, 3]

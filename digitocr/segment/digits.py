@@ -463,7 +463,8 @@ def _one_digit(whole: int, b: Blob, halves: list[Blob], score: Scorer) -> bool:
     """Whether a blob the reject output reads as not one digit is one all the same, by
     what it reads likeliest as whole (`whole`) and cut in two (`halves`): a 1 with an
     up-stroke from its top (as continental hands write it), read as a 1 or a 7 whole and
-    as two 1s cut, the flag and the stem (real cheques: '10.379' read '110379'); or a
+    as two 1s cut, the flag and the stem (real cheques: '10.379' read '110379'), unless
+    the two touch only in their lower half (a 'V': two 1s joined at their feet); or a
     wide 0, read as a 0 whole and as no 0 cut (a cursive 0 cut into '67'; touching '00'
     cut reads as 0s)."""
     if whole not in (0, 1, 7):
@@ -471,7 +472,14 @@ def _one_digit(whole: int, b: Blob, halves: list[Blob], score: Scorer) -> bool:
     labels = score([normalize_digit(p.crop()) for p in halves]).argmax(axis=1)
     if whole == 0:  # no wider than MNIST's widest 0s (touching '66' may read as a 0)
         return b.w <= WIDEST[0] * b.h and bool((labels != 0).all())
-    return bool((labels == 1).all())
+    if not (labels == 1).all():
+        return False
+    # The up-stroke leaves a 1's stem at its top, or the cut runs down a slanted stem; two
+    # 1s touching only at their feet (a 'V') are two digits.
+    crop = b.crop() > 0
+    cut = halves[0].box[2] - b.box[0]
+    rows = np.flatnonzero(crop[:, max(0, cut - 1) : cut + 1].any(axis=1))
+    return not (len(rows) and rows.min() >= 0.5 * b.h)
 
 
 def _without_long_verticals(ink: npt.NDArray[Any], H: float, inner: Box | None) -> npt.NDArray[Any]:

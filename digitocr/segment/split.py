@@ -26,6 +26,7 @@ Scorer = Callable[[Sequence[npt.NDArray[Any]]], npt.NDArray[Any]]
 _SPLIT = (0.7, 1.15, 1.0, 0.9)
 # 99th and 90th percentiles of width / height per class on MNIST train (ink > 64).
 WIDEST = (1.43, 1.0, 1.67, 1.25, 1.25, 1.67, 1.11, 1.25, 1.25, 1.05)
+_NONE = 0.1  # a whole read under this is hardly any digit (touching pairs read 0.00-0.04)
 _WIDE = (1.11, 0.7, 1.25, 1.0, 1.0, 1.25, 0.95, 1.0, 1.0, 0.9)
 # 2nd percentile: narrower than this, a piece is a sliver of a digit, not one.
 _NARROW = (0.6, 0.1, 0.6, 0.5, 0.5, 0.55, 0.45, 0.5, 0.5, 0.45)
@@ -366,6 +367,7 @@ def force_splits(
         return out
     tries: dict[Box, list[tuple[float, list[Blob]]]] = {}
     wide: dict[Box, bool] = {}
+    none: dict[Box, bool] = {}  # read as hardly any digit: likeliest of all to be a pair
 
     def readings(b: Blob, room: int) -> list[tuple[float, list[Blob]]]:
         # As two digits (scored by the geometric mean of the pair's confidences) and, for
@@ -386,7 +388,8 @@ def force_splits(
         if new:
             probs = score([normalize_digit(b.crop()) for b in new])
             for b, pr in zip(new, probs, strict=True):
-                wide[b.box] = b.w > _WIDE[int(np.argmax(pr))] * b.h
+                none[b.box] = float(pr.max()) < _NONE
+                wide[b.box] = none[b.box] or b.w > _WIDE[int(np.argmax(pr))] * b.h
         # Wide blobs rank first: the narrow ones are tried (each a batch of some twenty
         # cuts to classify) only when the wide ones give too few two-digit readings.
         room = extra - added
@@ -395,7 +398,9 @@ def force_splits(
                 if out[k].box not in tries:
                     tries[out[k].box] = readings(out[k], room)
             cands = [(k, r) for k in pool for r in tries[out[k].box] if len(r[1]) <= room + 1]
-            cands.sort(key=lambda c: (wide[out[c[0]].box], c[1][0]), reverse=True)
+            cands.sort(
+                key=lambda c: (none[out[c[0]].box], wide[out[c[0]].box], c[1][0]), reverse=True
+            )
             if rank < len(cands):
                 break
         if rank >= len(cands):
