@@ -1379,3 +1379,31 @@ def test_two_ones_touching_at_their_feet_are_two_digits(predictor) -> None:
     cv2.putText(ink, "3", (190, 100), cv2.FONT_HERSHEY_SIMPLEX, 3, 255, 9)
     pieces = segment_field(_field(ink, "amount"), predictor)
     assert _labels([p for p in pieces if not p.separator], predictor) == [5, 1, 1, 3]
+
+
+def test_a_blob_a_rejecting_model_reads_as_one_digit_is_not_split() -> None:
+    from digitocr.segment.blobs import components
+    from digitocr.segment.split import split
+
+    ink = np.zeros((120, 260), np.uint8)
+    cv2.ellipse(ink, (70, 60), (40, 40), 0, 0, 360, 255, 9)  # two loops side by side,
+    cv2.ellipse(ink, (150, 60), (40, 40), 0, 0, 360, 255, 9)  # too wide for one digit
+    (blob,) = [b for b in components(ink) if b.w > 20]
+
+    class Scorer:
+        """The whole (wider than tall) a 0 at 0.9; either half a sure 6."""
+
+        def __init__(self, rejects: bool) -> None:
+            self.rejects = rejects
+
+        def __call__(self, crops):
+            out = []
+            for crop in crops:
+                wide = _shape(crop)[2] > 1.2
+                p = np.full(10, 0.001, np.float32)
+                p[0 if wide else 6] = 0.9 if wide else 0.99
+                out.append(p)
+            return np.array(out)
+
+    assert len(split(blob, 90.0, Scorer(rejects=False), width=80.0)) == 2, "as a pair"
+    assert len(split(blob, 90.0, Scorer(rejects=True), width=80.0)) == 1, "one 0"

@@ -52,6 +52,7 @@ class CrossedSevens:
     def __init__(self, inner: Any) -> None:
         self.inner = inner
         self.labels = inner.labels
+        self.rejects = bool(getattr(inner, "rejects", False))
         self._seven, self._one = self.labels.index("7"), self.labels.index("1")
 
     def probs(self, crops: Sequence[npt.NDArray[Any]], *, reject: bool = True) -> npt.NDArray[Any]:

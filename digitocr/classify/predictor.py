@@ -28,6 +28,9 @@ class Predictor:
         self.batch_size = batch_size
         self.columns = engine.card.digit_columns
         self.labels = [engine.card.labels[i] for i in self.columns]
+        # A reject output ('not one digit'): probabilities of a touching pair sum to
+        # well under one, so a blob read surely is one digit (segment.split.rejects).
+        self.rejects = len(self.columns) < len(engine.card.labels)
         self.memo = memo
         self._seen: dict[bytes, npt.NDArray[Any]] = {}
 

@@ -18,6 +18,12 @@ __all__ = ["WIDEST", "Scorer", "bend", "cut_at_cells", "force_splits", "split"]
 Scorer = Callable[[Sequence[npt.NDArray[Any]]], npt.NDArray[Any]]
 
 
+def rejects(score: Scorer) -> bool:
+    """Whether `score` comes from a model with a reject output ('not one digit', so its
+    probabilities for touching digits sum to well under one): the Predictor says so."""
+    return bool(getattr(score, "rejects", False))
+
+
 # Split candidates: wider than 0.7 x the digit height and 1.15 x the field's typical
 # digit; a whole blob wider than 1.0 x the widest MNIST digits of its class is read at
 # half confidence (at the square root of it otherwise); each piece must be a sure digit
@@ -26,6 +32,7 @@ Scorer = Callable[[Sequence[npt.NDArray[Any]]], npt.NDArray[Any]]
 _SPLIT = (0.7, 1.15, 1.0, 0.9)
 # 99th and 90th percentiles of width / height per class on MNIST train (ink > 64).
 WIDEST = (1.43, 1.0, 1.67, 1.25, 1.25, 1.67, 1.11, 1.25, 1.25, 1.05)
+_ONE = 0.5  # a whole read at this or more is one digit, if the model has a reject output
 _NONE = 0.1  # a whole read under this is hardly any digit (touching pairs read 0.00-0.04)
 _WIDE = (1.11, 0.7, 1.25, 1.0, 1.0, 1.25, 0.95, 1.0, 1.0, 0.9)
 # 2nd percentile: narrower than this, a piece is a sliver of a digit, not one.
@@ -177,6 +184,12 @@ def split(b: Blob, H: float, score: Scorer | None, width: float) -> list[Blob]:
         # 17560.99). A 6 written before a small zero has its own loop.
         return [b]
     if len(path) <= 1:
+        return [b]
+    if not pair and raw_whole >= _ONE and rejects(score):
+        # Read as one digit by a model that tells pairs from digits (its reject output):
+        # one, though its pieces read surer (real cheques: a cursive 0 with a loop inside
+        # cut into '62', an 8 with a long tail into '83'; generated MNIST pages never
+        # split such a blob).
         return [b]
     return [p for k in path if (p := pieces[k]) is not None]
 
