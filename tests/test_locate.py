@@ -1407,3 +1407,33 @@ def test_a_blob_a_rejecting_model_reads_as_one_digit_is_not_split() -> None:
 
     assert len(split(blob, 90.0, Scorer(rejects=False), width=80.0)) == 2, "as a pair"
     assert len(split(blob, 90.0, Scorer(rejects=True), width=80.0)) == 1, "one 0"
+
+
+def test_a_field_one_digit_too_long_joins_its_surest_pair_even_read_unsurely() -> None:
+    ink = np.zeros((120, 300), np.uint8)
+    cv2.ellipse(ink, (50, 60), (26, 40), 0, 0, 360, 255, 9)  # a 0
+    cv2.line(ink, (130, 20), (126, 100), 255, 9)  # a 4 written in two strokes,
+    cv2.line(ink, (162, 20), (158, 100), 255, 9)  # read as two 1s
+
+    def score(crops):  # a 0 sure; a single stroke a sure 1; two strokes a 4 at 0.3
+        out = []
+        for crop in crops:
+            _, holes, ratio = _shape(crop)
+            p = np.full(10, 0.001, np.float32)
+            if holes:
+                p[0] = 0.99 if ratio < 0.9 else 0.001  # the 0 alone, not with a stroke
+            elif ratio < 0.4:
+                p[1] = 0.99
+            else:
+                p[4] = 0.3
+            out.append(p)
+        return np.array(out)
+
+    field = _field(ink, "date")
+    apart = segment_field(field, score)
+    assert len(apart) == 3, "the 4 reads as two 1s"
+    joined = segment_field(field, score, fuse_pair=True)
+    assert [p.box for p in joined] == [
+        apart[0].box,
+        (apart[1].box[0], apart[1].box[1], apart[2].box[2], apart[2].box[3]),
+    ], "the two strokes joined as one digit, the 0 alone"
