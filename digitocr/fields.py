@@ -7,6 +7,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from .segment.split import HARDLY_ANY
 from .templates.schema import FieldSpec
 
 __all__ = [
@@ -65,7 +66,7 @@ def _amount(items: Sequence[Item]) -> str | None:
 
 
 _NOT_ONE = 0.5  # under this a crop reads as not one digit (the reject output's floor)
-_NONE = 0.1  # under this, as hardly any digit (touching pairs read so: 0.00-0.04)
+_NONE = HARDLY_ANY  # under this, as hardly any digit (touching pairs read so: 0.00-0.04)
 _SEP_LIKE = {"1", "7"}  # what a slash the detector missed is read as
 
 

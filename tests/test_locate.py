@@ -1311,43 +1311,48 @@ def test_marks_closing_an_amount_are_dropped_and_small_digits_kept() -> None:
         assert len(_without_end_marks([(leading, ""), (shifted(digit, 60), "")], H)) == 2
 
 
-def test_a_stray_mark_a_digit_away_after_the_zip_is_not_its_last_digit() -> None:
+@pytest.mark.parametrize(
+    ("rows", "typed", "zip_at"),
+    [
+        (  # 'IL', then '40419-9524' handwritten, then a pen slip well after it, shorter
+            [
+                (211, 36, 54, 50, 1398),
+                (280, 40, 43, 41, 894),
+                (360, 25, 37, 59, 1199),
+                (397, 26, 79, 60, 2704),
+                (472, 29, 69, 56, 1961),
+                (548, 33, 67, 56, 1453),
+                (611, 33, 111, 56, 3467),
+                (721, 35, 48, 55, 1353),
+                (837, 22, 58, 38, 498),  # the slip
+            ],
+            42.8,
+            [360, 397, 472, 548, 611, 721],
+        ),
+        (  # 'NY', then '36371': the 6 smaller than 1.15 of the typed text, its top
+            [  # stroke a crumb of its own inside the 6's reach
+                (188, 40, 32, 38, 769),
+                (222, 40, 31, 38, 436),
+                (291, 22, 54, 55, 1521),
+                (344, 40, 42, 40, 787),
+                (351, 26, 12, 15, 120),  # the 6's top
+                (385, 27, 40, 55, 865),
+                (426, 27, 46, 53, 882),
+                (473, 22, 44, 55, 1018),
+            ],
+            40.3,
+            [291, 344, 351, 385, 426, 473],
+        ),
+    ],
+    ids=["a stray mark after it", "a first digit with its top drawn apart"],
+)
+def test_the_zip_is_every_digit_and_nothing_more(
+    rows: list[tuple[int, int, int, int, int]], typed: float, zip_at: list[int]
+) -> None:
     from digitocr.templates.trailing import _taller_tail
 
-    # x, y, w, h, area on an envelope's last line (typed text 42.8 px): 'IL', then
-    # '40419-9524' handwritten, then a pen slip well after it, shorter than the digits.
-    comps = _comps(
-        (211, 36, 54, 50, 1398),
-        (280, 40, 43, 41, 894),
-        (360, 25, 37, 59, 1199),
-        (397, 26, 79, 60, 2704),
-        (472, 29, 69, 56, 1961),
-        (548, 33, 67, 56, 1453),
-        (611, 33, 111, 56, 3467),
-        (721, 35, 48, 55, 1353),
-        (837, 22, 58, 38, 498),  # the slip
-    )
-    group = sorted(int(c[0]) for c in _taller_tail(comps, 42.8))
-    assert group == [360, 397, 472, 548, 611, 721]
-
-
-def test_a_small_first_digit_with_its_top_drawn_apart_stays_in_the_zip() -> None:
-    from digitocr.templates.trailing import _taller_tail
-
-    # 'NY' typed (40.3 px), then '36371': the 6 written smaller than the typed text's
-    # 1.15 and its top stroke a crumb of its own, inside the 6's reach.
-    comps = _comps(
-        (188, 40, 32, 38, 769),
-        (222, 40, 31, 38, 436),
-        (291, 22, 54, 55, 1521),
-        (344, 40, 42, 40, 787),
-        (351, 26, 12, 15, 120),
-        (385, 27, 40, 55, 865),
-        (426, 27, 46, 53, 882),
-        (473, 22, 44, 55, 1018),
-    )
-    group = sorted(int(c[0]) for c in _taller_tail(comps, 40.3))
-    assert group == [291, 344, 351, 385, 426, 473]
+    # x, y, w, h, area of an envelope's last line (typed text `typed` px tall).
+    assert sorted(int(c[0]) for c in _taller_tail(_comps(*rows), typed)) == zip_at
 
 
 def test_a_forced_split_takes_a_blob_read_as_hardly_a_digit_before_a_wide_sure_one(

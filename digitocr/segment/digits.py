@@ -19,7 +19,16 @@ from ..imaging.labels import components_with_stats
 from ..types import Box, DigitCrop, FieldCrop
 from .blobs import Blob, components, holes, piece, union, x_overlap
 from .normalize import normalize_digit, stroke_width
-from .split import WIDEST, Scorer, bend, cut_at_cells, force_splits, split, split_two
+from .split import (
+    HARDLY_ANY,
+    WIDEST,
+    Scorer,
+    bend,
+    cut_at_cells,
+    force_splits,
+    split,
+    split_two,
+)
 
 __all__ = ["Scorer", "segment_field"]
 
@@ -293,7 +302,10 @@ def segment_field(
     if fuse_pair and score is not None:
         at = [k for k, (_, sep) in enumerate(items) if not sep]
         pairs = [(a, b) for a, b in itertools.pairwise(at) if b == a + 1]
-        items = _joined_surest(items, pairs, field, H, score, guessed, floor=_PAIR_FLOOR)
+        # The format asks for the join: the surest pair unless it reads as hardly any
+        # digit, not only as one digit (a 4 written in two strokes read '11' in a date,
+        # its halves 0.44 as a 4); the reading is a guess, reviewed.
+        items = _joined_surest(items, pairs, field, H, score, guessed, floor=HARDLY_ANY)
     out = []
     for b, sep in items:
         img = np.zeros((28, 28), np.float32) if sep else normalize_digit(_reopen(b, field, H))
@@ -397,9 +409,8 @@ def _fused_cents(
     after = list(range(points[-1] + 1, len(items)))
     if len(after) != 3 or any(items[k][1] for k in after):
         return items
-    return _joined_surest(
-        items, [(after[0], after[1]), (after[1], after[2])], field, H, score, guessed
-    )
+    pairs = [(after[0], after[1]), (after[1], after[2])]
+    return _joined_surest(items, pairs, field, H, score, guessed, floor=_NOT_ONE)
 
 
 def _joined_surest(
@@ -409,7 +420,8 @@ def _joined_surest(
     H: float,
     score: Scorer,
     guessed: set[int],
-    floor: float = 0.5,  # _NOT_ONE
+    *,
+    floor: float,
 ) -> list[tuple[Blob, str]]:
     """The neighbouring pair of `pairs` (indices into `items`) that reads surest as one
     digit, joined and marked as guessed; the items as they are when none reads as one
@@ -431,10 +443,6 @@ def _joined_surest(
 # its floor leaves a digit at most 0.5).
 _NOT_ONE = 0.5
 _CUT_KINDS = ("amount", "digits")  # fields whose format does not say how many digits
-# A field one digit too long (`fuse_pair`) joins its surest pair when that reads 0.1 or
-# more, not 0.5: the format asks for the join, and the reading is a guess, reviewed (a 4
-# written in two strokes read '11' in a date, its two halves 0.44 as a 4).
-_PAIR_FLOOR = 0.1
 
 
 def _cut_rejected(

@@ -12,7 +12,7 @@ from ..types import Box
 from .blobs import Blob, holes, piece, upright
 from .normalize import normalize_digit
 
-__all__ = ["WIDEST", "Scorer", "bend", "cut_at_cells", "force_splits", "split"]
+__all__ = ["HARDLY_ANY", "WIDEST", "Scorer", "bend", "cut_at_cells", "force_splits", "split"]
 
 # Classifies a list of 28x28 crops -> (N, 10) probabilities.
 Scorer = Callable[[Sequence[npt.NDArray[Any]]], npt.NDArray[Any]]
@@ -33,7 +33,9 @@ _SPLIT = (0.7, 1.15, 1.0, 0.9)
 # 99th and 90th percentiles of width / height per class on MNIST train (ink > 64).
 WIDEST = (1.43, 1.0, 1.67, 1.25, 1.25, 1.67, 1.11, 1.25, 1.25, 1.05)
 _ONE = 0.5  # a whole read at this or more is one digit, if the model has a reject output
-_NONE = 0.1  # a whole read under this is hardly any digit (touching pairs read 0.00-0.04)
+# Under this a crop reads as hardly any digit (touching pairs read 0.00-0.04): segmentation
+# and the field rules (fields.py) use the same line.
+HARDLY_ANY = 0.1
 _WIDE = (1.11, 0.7, 1.25, 1.0, 1.0, 1.25, 0.95, 1.0, 1.0, 0.9)
 # 2nd percentile: narrower than this, a piece is a sliver of a digit, not one.
 _NARROW = (0.6, 0.1, 0.6, 0.5, 0.5, 0.55, 0.45, 0.5, 0.5, 0.45)
@@ -401,7 +403,7 @@ def force_splits(
         if new:
             probs = score([normalize_digit(b.crop()) for b in new])
             for b, pr in zip(new, probs, strict=True):
-                none[b.box] = float(pr.max()) < _NONE
+                none[b.box] = float(pr.max()) < HARDLY_ANY
                 wide[b.box] = none[b.box] or b.w > _WIDE[int(np.argmax(pr))] * b.h
         # Wide blobs rank first: the narrow ones are tried (each a batch of some twenty
         # cuts to classify) only when the wide ones give too few two-digit readings.

@@ -157,8 +157,8 @@ def _taller_tail(comps: list[npt.NDArray[Any]], typed: float) -> list[npt.NDArra
     band = 0.2 * (bottom - top)
     group: list[npt.NDArray[Any]] = []
     rest = list(comps)
-    # A stray mark after the ZIP, shorter than its digits and a digit's height away from
-    # them (a pen slip, a stroke of the stamp's cancellation).
+    # A stray mark after the ZIP, shorter than its digits and most of a digit's height
+    # away from them (a pen slip, a stroke of the stamp's cancellation).
     height = bottom - top
     while (
         len(rest) > 1
