@@ -279,8 +279,12 @@ def _reading(
     value = build_value(spec, items)
     digits = _as_read(value, items, digits)
     confidence = float(np.prod([d.confidence for d in digits])) if digits else 0.0
-    if any(p.guessed for p in pieces):
+    if any(p.guessed and not p.separator for p in pieces):
         confidence *= _FORCED  # cut where no valley showed two digits: a guess, reviewed
+    elif value is not None and "." in value and any(p.guessed for p in pieces):
+        # A decimal point that may be a crumb of a digit (segment_field): the value's
+        # scale rests on it ('20901' read '209.01'), so a person checks it.
+        confidence *= _FORCED
     if value is not None and sum(c.isdigit() for c in value) != len(digits):
         confidence *= 0.8  # the value reinterprets a piece (a '1' read as a slash, or back)
     return value, confidence, digits, items

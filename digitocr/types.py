@@ -69,7 +69,9 @@ class DigitCrop:
     image: npt.NDArray[Any]  # 28x28, white ink on black, [0, 1]
     box: Box  # in field coordinates
     separator: str = ""  # '.', ',', '/', '-' when this is a separator, not a digit
-    guessed: bool = False  # cut from a blob read as "not one digit", where no valley showed
+    # Cut from a blob read as "not one digit", where no valley showed; a point, one that
+    # may be a crumb of the digit whose columns it lies in.
+    guessed: bool = False
     cut: bool = False  # a piece of a blob split at a valley (touching digits, or one broken)
 
 

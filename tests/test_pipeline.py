@@ -369,3 +369,26 @@ def test_a_cut_out_field_scanned_in_one_bit_is_read(tmp_path: Path) -> None:
     assert Image.open(path).mode == "1"
     (rec,) = digitocr.read(path, template="digits")
     assert rec.fields["digits"].value == "4096"
+
+
+@pytest.mark.parametrize(
+    ("left", "right", "x", "value", "review"),
+    [
+        ("209", "01", 168, "209.01", True),  # within the 9's columns (x 125-175)
+        ("209", "01", 200, "209.01", False),  # between the 9 and the 0 (from x 233)
+        ("7", "480", 56, "7480", False),  # within the 7's: the value keeps no point
+    ],
+    ids=["within the 9", "between 9 and 0", "thousands"],
+)
+def test_a_point_within_a_digits_columns_sends_the_amount_to_review(
+    predictor, left: str, right: str, x: int, value: str, review: bool
+) -> None:
+    ink = np.zeros((120, 420), np.uint8)
+    cv2.putText(ink, left, (10, 100), cv2.FONT_HERSHEY_SIMPLEX, 3, 255, 9)
+    at = 230 if len(left) == 3 else 80  # the right-hand digits, a gap after the left ones
+    cv2.putText(ink, right, (at, 100), cv2.FONT_HERSHEY_SIMPLEX, 3, 255, 9)
+    cv2.circle(ink, (x, 96), 4, 255, -1)  # a point, or a crumb of the digit above it
+    arr = np.pad(255 - ink, 30, constant_values=255)
+    field = digitocr.read(arr, "amount", predictor=predictor)[0].fields["amount"]
+    assert field.value == value
+    assert field.needs_review is review, "only a scale resting on a doubtful point is checked"

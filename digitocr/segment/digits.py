@@ -306,6 +306,8 @@ def segment_field(
         # digit, not only as one digit (a 4 written in two strokes read '11' in a date,
         # its halves 0.44 as a 4); the reading is a guess, reviewed.
         items = _joined_surest(items, pairs, field, H, score, guessed, floor=HARDLY_ANY)
+    if field.kind == "amount":
+        guessed.update(id(b) for b in _points_within_digits(items))
     out = []
     for b, sep in items:
         img = np.zeros((28, 28), np.float32) if sep else normalize_digit(_reopen(b, field, H))
@@ -319,6 +321,19 @@ def segment_field(
             )
         )
     return out
+
+
+def _points_within_digits(items: list[tuple[Blob, str]]) -> list[Blob]:
+    """Points whose centre lies within a digit's columns: a crumb of that digit as likely
+    as a point written close under its slant ('20901' read '209.01' from a speck beside a
+    9's loop; '9.12' written so is right). The caller marks them guessed, and a value
+    that keeps a point goes to review (pipeline._reading)."""
+    digits = [b for b, sep in items if not sep]
+    return [
+        b
+        for b, sep in items
+        if sep == "." and any(d.box[0] < (b.box[0] + b.box[2]) / 2 < d.box[2] for d in digits)
+    ]
 
 
 def _loops(b: Blob, min_h: float) -> list[tuple[int, int, int, int]]:
