@@ -7,6 +7,7 @@ Page -> AlignedPage (clean, deskew) -> FieldCrops (template) -> DigitCrops (segm
 from __future__ import annotations
 
 import dataclasses
+import functools
 import itertools
 import logging
 from collections.abc import Callable
@@ -132,7 +133,8 @@ def _read_one(
     shape = (aligned.page.image.shape[0], aligned.page.image.shape[1])
     if field.kind != spec.type:
         field = dataclasses.replace(field, kind=spec.type)
-    value, confidence, digits, items = _reading(field, spec, predictor, aligned.rotation, shape, 0)
+    read = functools.partial(_reading, field, spec, predictor, aligned.rotation, shape)
+    value, confidence, digits, items = read(0)
     how = field.method
     extra = 0 if field.cells else missing_digits(spec, items, value, how)
     if extra:
@@ -143,7 +145,7 @@ def _read_one(
         # rejects that reading, the next likeliest blob is split first instead (a sure
         # '21' read as 2, behind a wide 0 that splits as well), up to three; of the valid
         # readings those give, the surest ('21/07/2007': a filled 0 split before the '21').
-        forced = _surest_forced(field, spec, predictor, aligned.rotation, shape, extra)
+        forced = _surest_forced(read, spec, how, extra)
         if forced is not None and (not is_valid(spec, value, how) or forced[1] > confidence):
             value, confidence, digits = forced[0], forced[1] * _FORCED, forced[2]
     if spec.type == "amount" and not field.cells and _three_after_point(items):
@@ -155,7 +157,7 @@ def _read_one(
             # reading rests on that cut (a wide 6 cut into '67' read '58.65' as 58675),
             # so it is a guess as much as the joined one.
             confidence *= _FORCED
-        fused = _reading(field, spec, predictor, aligned.rotation, shape, 0, fuse=True)
+        fused = read(0, fuse=True)
         joined = fused[0] != value  # no pair read as one digit: the same reading again
         if (
             joined
@@ -166,7 +168,7 @@ def _read_one(
     if not field.cells and surplus_digits(spec, items, value, how) == 1:
         # One digit too many for a ZIP or a date (a 4 broken in two, a speck read as a
         # 1): join the neighbours that read surest as one digit; a guess, so reviewed.
-        fused = _reading(field, spec, predictor, aligned.rotation, shape, 0, pair=True)
+        fused = read(0, pair=True)
         if is_valid(spec, fused[0], how):
             value, confidence, digits = fused[0], fused[1], fused[2]
     if not field.cells and mixed_up(spec, items):
@@ -174,7 +176,7 @@ def _read_one(
         # as one, made up for by one digit read as two ('02/07/1996' read '9/07/19960': the
         # '02' as a 9, the 6's loop apart as a 0). Split one blob and join the pair that
         # reads surest as one digit; a guess, kept when valid and surer.
-        swapped = _surest_forced(field, spec, predictor, aligned.rotation, shape, 1, pair=True)
+        swapped = _surest_forced(read, spec, how, 1, pair=True)
         if swapped is not None and (not is_valid(spec, value, how) or swapped[1] > confidence):
             value, confidence, digits = swapped[0], swapped[1] * _FORCED, swapped[2]
     if (zip5 := zip_after_state(spec, value, how)) is not None and len(digits) == 7:
@@ -193,27 +195,23 @@ def _read_one(
     )
 
 
+# A field read again (`_reading` with its field, spec, predictor and page bound): given
+# the digits it lacks, the rank of the first blob to split, and fuse= / pair=.
+Reading = Callable[..., tuple[str | None, float, list[DigitResult], list[Item]]]
+
+
 def _surest_forced(
-    field: FieldCrop,
-    spec: FieldSpec,
-    predictor: Predictor,
-    rotation: npt.NDArray[Any],
-    shape: tuple[int, int],
-    extra: int,
-    *,
-    pair: bool = False,
+    read: Reading, spec: FieldSpec, method: str, extra: int, *, pair: bool = False
 ) -> tuple[str | None, float, list[DigitResult]] | None:
     """The surest valid reading with `extra` blobs split in two, the first of them each
     of the _FORCED_TRIES likeliest in turn (and with `pair`, the neighbours that read
     surest as one digit joined); None when none is valid."""
     best: tuple[str | None, float, list[DigitResult]] | None = None
     for rank in range(_FORCED_TRIES):
-        value, conf, digits, items = _reading(
-            field, spec, predictor, rotation, shape, extra, rank, pair=pair
-        )
+        value, conf, digits, items = read(extra, rank, pair=pair)
         if not items:
             break  # no blob of that rank to split: none of a higher one either
-        if is_valid(spec, value, field.method) and (best is None or conf > best[1]):
+        if is_valid(spec, value, method) and (best is None or conf > best[1]):
             best = (value, conf, digits)
             if conf >= _SURE_FORCED:
                 break  # sure enough: the blobs after it are not tried
