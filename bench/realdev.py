@@ -36,11 +36,18 @@ def main() -> None:
         action="store_true",
         help="read as for writers who cross their 7s (Uruguay's do): digitocr run --crossed-sevens",
     )
+    ap.add_argument(
+        "--looped-nines",
+        action="store_true",
+        help="read as for writers whose 9 is a loop on one stroke (Uruguay's often are): "
+        "digitocr run --looped-nines",
+    )
     a = ap.parse_args()
     labels = {d["file"]: d["label"] for d in json.loads((a.folder / "labels.json").read_text())}
     a.out.parent.mkdir(parents=True, exist_ok=True)
     extra = ["--workers", str(a.workers)] + (["--model", str(a.model)] if a.model else [])
     extra += ["--crossed-sevens"] if a.crossed_sevens else []
+    extra += ["--looped-nines"] if a.looped_nines else []
     secs = timed_run([str(a.folder)], "amount", a.out, *extra)
     n = ok = edits = chars = accepted = accepted_wrong = 0
     confusions: Counter[tuple[str, str]] = Counter()

@@ -122,6 +122,16 @@ def run(
             show_default=False,
         ),
     ] = None,
+    looped_nines: Annotated[
+        bool | None,
+        typer.Option(
+            "--looped-nines/--plain-nines",
+            help="Writers draw a 9 as a loop on one stroke from its left (much of Latin "
+            "America): a digit read as an 8 with one loop high on a narrow stroke is a 9. "
+            "Default: the template's setting (off in the built-ins).",
+            show_default=False,
+        ),
+    ] = None,
     page_timeout: Annotated[
         float | None,
         typer.Option(help="Seconds a page may take before it becomes a failed record."),
@@ -176,6 +186,7 @@ def run(
                 overlays=overlays,
                 review_threshold=review_threshold,
                 crossed_sevens=crossed_sevens,
+                looped_nines=looped_nines,
                 page_timeout=page_timeout,
                 max_pixels=max_pixels,
                 resume=resume,

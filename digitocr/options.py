@@ -51,6 +51,7 @@ class RunOptions(BaseModel):
     batch_size: int = Field(64, ge=1)
     review_threshold: float | None = Field(None, ge=0.0, le=1.0)  # overrides the template's
     crossed_sevens: bool | None = None  # overrides the template's
+    looped_nines: bool | None = None  # overrides the template's
     overlays: Path | None = None
     page_timeout: float | None = Field(None, gt=0)
     max_pixels: int = Field(200_000_000, ge=1)

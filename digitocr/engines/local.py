@@ -45,11 +45,14 @@ def read_with_options(
     page: Page, template: Template, predictor: Any, options: RunOptions
 ) -> Record:
     """One page through the pipeline with the run's page options."""
-    crossed = options.crossed_sevens
-    if crossed if crossed is not None else template.crossed_sevens:
-        from ..classify.hands import CrossedSevens
+    from ..classify.hands import CrossedSevens, LoopedNines
 
-        predictor = CrossedSevens(predictor)
+    for hand, given, default in (
+        (CrossedSevens, options.crossed_sevens, template.crossed_sevens),
+        (LoopedNines, options.looped_nines, template.looped_nines),
+    ):
+        if given if given is not None else default:
+            predictor = hand(predictor)
     return read_page(
         page,
         template,

@@ -75,6 +75,9 @@ class Template(BaseModel):
     # Its writers cross their 7s (continental Europe, Latin America): a digit read as a
     # 7 with no bar across its stem is a 1 with a long up-stroke (classify/hands.py).
     crossed_sevens: bool = False
+    # Its writers draw a 9 as a loop on one stroke from its left (much of Latin
+    # America): a digit read as an 8 with one loop high on a narrow stroke is a 9.
+    looped_nines: bool = False
     fields: tuple[FieldSpec, ...] = Field(min_length=1)
     # Designs of the same form (same field names): each page is read with every variant
     # and the reading with the most valid fields wins.
