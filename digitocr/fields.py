@@ -92,15 +92,25 @@ def _date(items: Sequence[Item]) -> str | None:
     # slash, of the pen landing, or a stroke cut off a digit, and so is a short flat
     # stroke (a 2's long foot cut off). One written with hyphens or points (two of them)
     # keeps those, and its one slash is more likely a slanted '1' ('24-03-/997').
+    # Two slashes and two hyphens: each way is tried, slashes first (slanted 1s read as
+    # slashes in '21-07-2018' are slashes with the hyphens dropped, and make no date).
     seps = [i.label for i in items if i.separator]
     dashes = max("-.", key=seps.count)  # hyphens, or points if more
+    drops = []
     if "/" in seps and (seps.count("/") >= 2 or seps.count(dashes) < 2):
-        drop = "-."  # written with slashes
-    elif seps.count(dashes) >= 2:
-        drop = "-.".replace(dashes, "")  # with hyphens (or points): the other kind goes
-    else:
-        drop = ""  # one hyphen and one point ('21-11.2014'): both separate
-    seq = [it for it in items if not (it.separator and it.label in drop)]
+        drops.append("-.")  # written with slashes
+    if seps.count(dashes) >= 2:
+        drops.append("-.".replace(dashes, ""))  # with hyphens (or points): the other goes
+    # Neither ('21-11.2014', one hyphen and one point): every separator separates.
+    readings = [
+        _date_as_written([it for it in items if not (it.separator and it.label in drop)])
+        for drop in drops or [""]
+    ]
+    return next((r for r in readings if r and _plausible_date(r)), readings[0])
+
+
+def _date_as_written(seq: Sequence[Item]) -> str | None:
+    """`_date` for items whose separators all separate (or are slashes)."""
     if not any(not i.separator for i in seq):
         return None
     digits = "".join(i.label for i in seq if not i.separator)
