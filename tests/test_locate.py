@@ -1442,3 +1442,19 @@ def test_a_field_one_digit_too_long_joins_its_surest_pair_even_read_unsurely() -
         apart[0].box,
         (apart[1].box[0], apart[1].box[1], apart[2].box[2], apart[2].box[3]),
     ], "the two strokes joined as one digit, the 0 alone"
+
+
+def test_a_digit_broken_into_short_strokes_by_a_faint_pen_is_one_digit(predictor) -> None:
+    """A 3 whose pen skipped twice: a short middle stroke under half the digits' height,
+    and its top and bottom arcs each too small to be anything but specks alone."""
+    ink = np.zeros((110, 260), np.uint8)
+    for x in (30, 160, 210):  # 7s, 65 pixels tall, of the same pen
+        cv2.line(ink, (x, 26), (x + 32, 26), 255, 3)
+        cv2.line(ink, (x + 32, 26), (x + 10, 86), 255, 3)
+    cv2.ellipse(ink, (128, 33), (10, 5), 0, 180, 360, 255, 2)
+    cv2.ellipse(ink, (130, 55), (13, 11), 0, -90, 90, 255, 3)
+    cv2.ellipse(ink, (128, 77), (10, 5), 0, 0, 180, 255, 2)
+    n, _, stats, _ = cv2.connectedComponentsWithStats(ink)
+    assert n - 1 == 6 and sorted(int(h) for h in stats[1:, 3])[:3] == [8, 8, 27]
+    digits = [p for p in segment_field(_field(ink, "amount"), predictor) if not p.separator]
+    assert _labels(digits, predictor) == [7, 3, 7, 7]

@@ -694,6 +694,7 @@ def _merge_and_label(
                 break
         else:
             merged.append(b)
+    merged = _stacked_strokes(merged, [b for b in blobs if b not in parts and b not in dots], H)
     merged.sort(key=lambda b: b.cx)
     # 2. Separators by shape and position, among whole pieces.
     labelled: list[tuple[Blob, str]] = []
@@ -747,6 +748,35 @@ def _merge_and_label(
         if sep or (b.h >= 0.45 * H and (b.h >= 0.5 * H or b.w >= 0.15 * H))
     ]
     return _without_other_pens(kept, H)
+
+
+def _stacked_strokes(merged: list[Blob], specks: list[Blob], H: float) -> list[Blob]:
+    """A digit broken by a faint pen into strokes each too small to be one (a 3 in three
+    short strokes, over each other): pieces under a digit's height that overlap in
+    columns, standing clear of the digits, are one digit when together they are as tall
+    as one."""
+    big = [b for b in merged if b.h >= 0.45 * H]
+    loose = [b for b in merged if b.h < 0.45 * H] + [
+        b for b in specks if (b.crop() > 0).sum() >= 0.01 * H * H
+    ]
+    loose = [b for b in loose if all(x_overlap(b, d) <= 0 for d in big)]
+    groups: list[Blob] = []
+    members: list[list[Blob]] = []
+    for b in sorted(loose, key=lambda b: b.box[1]):
+        for i, g in enumerate(groups):
+            gap = b.box[1] - g.box[3]
+            if x_overlap(b, g) > 0.5 and gap <= 0.15 * H:
+                groups[i] = union(g, b)
+                members[i].append(b)
+                break
+        else:
+            groups.append(b)
+            members.append([b])
+    out = list(merged)
+    for g, ms in zip(groups, members, strict=True):
+        if len(ms) >= 2 and g.h >= 0.45 * H:
+            out = [b for b in out if b not in ms] + [g]
+    return out
 
 
 # A field's digits are written with one pen: a mark whose strokes are under this share
