@@ -1458,3 +1458,16 @@ def test_a_digit_broken_into_short_strokes_by_a_faint_pen_is_one_digit(predictor
     assert n - 1 == 6 and sorted(int(h) for h in stats[1:, 3])[:3] == [8, 8, 27]
     digits = [p for p in segment_field(_field(ink, "amount"), predictor) if not p.separator]
     assert _labels(digits, predictor) == [7, 3, 7, 7]
+
+
+def test_a_small_zero_between_two_small_zeros_is_a_digit(predictor) -> None:
+    """'77000' whose zeros are half the 7s' height, the middle one a little smaller still
+    (under the 0.45 of the digit height that a lone mark needs)."""
+    ink = np.zeros((110, 330), np.uint8)
+    for x in (20, 75):
+        cv2.line(ink, (x, 26), (x + 32, 26), 255, 4)
+        cv2.line(ink, (x + 32, 26), (x + 10, 90), 255, 4)
+    for cx, ry in ((160, 16), (215, 13), (270, 16)):
+        cv2.ellipse(ink, (cx, 89 - ry), (18, ry), 0, 0, 360, 255, 4)
+    digits = [p for p in segment_field(_field(ink, "amount"), predictor) if not p.separator]
+    assert _labels(digits, predictor) == [7, 7, 0, 0, 0]
