@@ -108,44 +108,41 @@ def test_the_shape_moves_the_models_label_to_the_other_with_its_probability(
     assert hand(_Reads(read, moved))(crops).shape == (2, 10)  # a scorer, as Predictor is
 
 
-def test_the_template_or_the_run_says_whether_writers_cross_their_sevens(tmp_path: Path) -> None:
+def _sevens_and_a_one() -> np.ndarray:
+    """'771' as continental hands write '171': a 7 without its bar, a crossed 7, a 1."""
     ink = np.zeros((100, 260), np.uint8)
     ink[10:90, 10:80] = _seven(bar=False)
     ink[10:90, 100:170] = _seven(bar=True)
     cv2.line(ink, (205, 20), (200, 80), 255, 6)  # and a plain 1
+    return ink
+
+
+@pytest.mark.parametrize(
+    ("ink", "hand", "plain", "continental"),
+    [
+        (_sevens_and_a_one(), "crossed_sevens", "771", "171"),
+        (_looped_nine(), "looped_nines", "8", "9"),
+    ],
+)
+def test_the_template_or_the_run_says_how_its_writers_write(
+    tmp_path: Path, ink, hand, plain, continental
+) -> None:
     page = np.pad(255 - ink, 30, constant_values=255)
-    (plain,) = digitocr.read(page, "digits")
-    assert plain.fields["digits"].value == "771"
-    opts = RunOptions(template="digits", crossed_sevens=True)
-    (continental,) = digitocr.read(page, "digits", options=opts)
-    assert continental.fields["digits"].value == "171"
+    (read,) = digitocr.read(page, "digits")
+    assert read.fields["digits"].value == plain
+    (read,) = digitocr.read(page, "digits", options=RunOptions(template="digits", **{hand: True}))
+    assert read.fields["digits"].value == continental
     yaml = tmp_path / "cheques-uy.yaml"
     yaml.write_text(
-        "name: cheques-uy\ncrossed_sevens: true\n"
+        f"name: cheques-uy\n{hand}: true\n"
         "fields:\n  - {name: digits, type: digits, locate: [{method: whole}]}\n"
     )
-    assert load_template(yaml).crossed_sevens
-    (by_template,) = digitocr.read(page, yaml)
-    assert by_template.fields["digits"].value == "171"
-
-
-def test_the_template_or_the_run_says_whether_writers_loop_their_nines(tmp_path: Path) -> None:
-    page = np.pad(255 - _looped_nine(), 30, constant_values=255)
-    (plain,) = digitocr.read(page, "digits")
-    assert plain.fields["digits"].value == "8"
-    opts = RunOptions(template="digits", looped_nines=True)
-    (continental,) = digitocr.read(page, "digits", options=opts)
-    assert continental.fields["digits"].value == "9"
-    yaml = tmp_path / "cheques-uy.yaml"
-    yaml.write_text(
-        "name: cheques-uy\nlooped_nines: true\n"
-        "fields:\n  - {name: digits, type: digits, locate: [{method: whole}]}\n"
-    )
-    (by_template,) = digitocr.read(page, yaml)
-    assert by_template.fields["digits"].value == "9"
-    off = RunOptions(template=str(yaml), looped_nines=False)
-    (overridden,) = digitocr.read(page, yaml, options=off)
-    assert overridden.fields["digits"].value == "8"
+    assert getattr(load_template(yaml), hand)
+    (read,) = digitocr.read(page, yaml)
+    assert read.fields["digits"].value == continental
+    off = RunOptions(template=str(yaml), **{hand: False})  # the run overrides the template
+    (read,) = digitocr.read(page, yaml, options=off)
+    assert read.fields["digits"].value == plain
 
 
 @pytest.mark.parametrize(

@@ -8,7 +8,7 @@ at the cut the classifier is surest about, and orders everything left to right.
 from __future__ import annotations
 
 import itertools
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from typing import Any
 
 import cv2
@@ -740,23 +740,22 @@ def _merge_and_label(
             out.append((b, sep))
         labelled = out
         labelled = _rejoin_small_strokes(labelled, band, H, score)
-
-    # Handwritten digits of one field are of a size: much smaller pieces are print or noise,
-    # and a thin stroke half their height is no '1' (a spur beside one, a ruling's crumb).
-    def digit(b: Blob) -> bool:
-        return b.h >= 0.45 * H and (b.h >= 0.5 * H or b.w >= 0.15 * H)
-
     kept = [
         (b, sep)
         for k, (b, sep) in enumerate(labelled)
-        if sep or digit(b) or _small_between(k, labelled, H, digit)
+        if sep or _digit_sized(b, H) or _small_between(k, labelled, H)
     ]
     return _without_other_pens(kept, H)
 
 
-def _small_between(
-    k: int, labelled: list[tuple[Blob, str]], H: float, digit: Callable[[Blob], bool]
-) -> bool:
+def _digit_sized(b: Blob, H: float) -> bool:
+    """Handwritten digits of one field are of a size: much smaller pieces are print or
+    noise, and a thin stroke half their height is no '1' (a spur beside one, a ruling's
+    crumb)."""
+    return b.h >= 0.45 * H and (b.h >= 0.5 * H or b.w >= 0.15 * H)
+
+
+def _small_between(k: int, labelled: list[tuple[Blob, str]], H: float) -> bool:
     """A digit written smaller than the field's tallest, between two as small ('24.000'
     whose zeros are half the 2's height, the middle one a little smaller still)."""
     b = labelled[k][0]
@@ -766,8 +765,8 @@ def _small_between(
     return (
         not sa
         and not sc
-        and digit(a)
-        and digit(c)
+        and _digit_sized(a, H)
+        and _digit_sized(c, H)
         and b.h >= 0.75 * min(a.h, c.h)
         and max(b.box[0] - a.box[2], c.box[0] - b.box[2]) < 0.5 * H
     )
