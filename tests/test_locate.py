@@ -658,6 +658,19 @@ def test_trailing_zip_keeps_a_first_digit_written_smaller() -> None:
     assert len(whole) == 5, "all five digits, the small first one included, and no letter"
 
 
+def test_trailing_zip_written_no_taller_than_the_type_is_not_a_stray_stroke_after_it() -> None:
+    from digitocr.templates.trailing import trailing_group
+
+    mask = _address([20, 20, 19, 20, 20])  # about the typed capitals' height
+    x = 300 + cv2.getTextSize("SALEM, OR", cv2.FONT_HERSHEY_SIMPLEX, 1.0, 2)[0][0] + 28
+    stroke = x + 5 * 34 + 24  # a pen slip a digit's height after the last digit
+    cv2.line(mask, (stroke, 399), (stroke + 2, 380), 255, 3)
+    box = trailing_group(mask, (0.0, 0.0, 1.0, 1.0))
+    assert box is not None and box[2] < stroke, "the ZIP, not the slip after it"
+    _, _, stats, _ = cv2.connectedComponentsWithStats(mask[box[1] : box[3], box[0] : box[2]])
+    assert len([s for s in stats[1:] if s[4] > 50]) == 5
+
+
 def test_a_thick_blurred_loop_is_opened_again_from_the_grey_page() -> None:
     from digitocr.segment.blobs import components
     from digitocr.segment.digits import _reopen

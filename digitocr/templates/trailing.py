@@ -127,6 +127,8 @@ def trailing_group(mask: Mask, region: tuple[float, float, float, float]) -> Box
         ]
     while len(comps) > 1 and typed and comps[-1][3] < 0.6 * typed:
         comps.pop()  # a speck or stray mark after the ZIP
+    while len(comps) > 1 and _stray_stroke(comps):
+        comps.pop()
     group = _taller_tail(comps, typed) or _gap_tail(comps)
     gx0 = x0 + min(int(st[0]) for st in group)
     gx1 = x0 + max(int(st[0] + st[2]) for st in group)
@@ -202,6 +204,16 @@ def _taller_tail(comps: list[npt.NDArray[Any]], typed: float) -> list[npt.NDArra
             group.append(rest.pop())
         group.append(rest.pop())
     return group
+
+
+def _stray_stroke(comps: list[npt.NDArray[Any]]) -> bool:
+    """Whether the last component is a stray stroke after the ZIP, not its last digit: a
+    single narrow stroke, shorter than the characters before it and most of their height
+    away from them (a pen slip; the ZIP's digits stand closer together)."""
+    last, before = comps[-1], comps[:-1]
+    ref = float(np.median([st[3] for st in before[-3:]]))
+    reach = max(int(st[0] + st[2]) for st in before)
+    return bool(last[3] < ref and last[2] < 0.5 * last[3] and last[0] - reach > 0.8 * ref)
 
 
 def _bar_over_body(rest: list[npt.NDArray[Any]], short: float, tall: float) -> bool:
