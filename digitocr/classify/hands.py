@@ -16,10 +16,10 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-import cv2
 import numpy as np
 import numpy.typing as npt
 
+from ..segment.blobs import mask_holes
 from .predictor import Predictor
 
 __all__ = ["CrossedSevens", "LoopedNines", "crossed", "loop_on_a_stem"]
@@ -66,22 +66,17 @@ def loop_on_a_stem(crop: npt.NDArray[Any]) -> bool:
     if rows.size == 0:
         return False
     top, bottom = int(rows[0]), int(rows[-1])
-    contours, hierarchy = cv2.findContours(ink, cv2.RETR_CCOMP, cv2.CHAIN_APPROX_SIMPLE)
-    holes = [
-        cv2.boundingRect(c)
-        for c, h in zip(contours, hierarchy[0] if hierarchy is not None else [], strict=True)
-        if h[3] >= 0 and cv2.contourArea(c) >= _HOLE
-    ]
-    if len(holes) != 1:
+    loops = mask_holes(ink, _HOLE)
+    if len(loops) != 1:
         return False
-    _, y, w, h = holes[0]
-    if (y + h / 2 - top) / (bottom - top + 1) >= 0.5:
+    x0, y0, x1, y1 = loops[0]
+    if ((y0 + y1) / 2 - top) / (bottom - top + 1) >= 0.5:
         return False
-    below = ink[y + h + 1 : bottom + 1].astype(bool)
+    below = ink[y1 + 1 : bottom + 1].astype(bool)
     if len(below) < 2:
         return False
     widths = [int(np.ptp(c)) + 1 if c.size else 0 for c in map(np.flatnonzero, below)]
-    return float(np.median(widths)) < _STEM * (w + 2)
+    return float(np.median(widths)) < _STEM * (x1 - x0 + 2)
 
 
 class _Moved:

@@ -12,7 +12,7 @@ import numpy.typing as npt
 from ..imaging.labels import components_with_stats
 from ..types import Box
 
-__all__ = ["Blob", "components", "holes", "piece", "union", "upright", "x_overlap"]
+__all__ = ["Blob", "components", "holes", "mask_holes", "piece", "union", "upright", "x_overlap"]
 
 Mask = npt.NDArray[Any]
 
@@ -65,14 +65,20 @@ def components(ink: Mask) -> list[Blob]:
 
 
 def holes(b: Blob) -> list[tuple[int, int, int, int]]:
-    """Boxes (x0, y0, x1, y1, relative to the blob) of the holes in a blob's ink: the
-    inner contours of its two-level contour hierarchy (OpenCV)."""
-    contours, hierarchy = cv2.findContours(b.pix, cv2.RETR_CCOMP, cv2.CHAIN_APPROX_SIMPLE)
+    """Boxes (x0, y0, x1, y1, relative to the blob) of the holes in a blob's ink."""
+    return mask_holes(b.pix)
+
+
+def mask_holes(mask: Mask, min_area: float = 0.0) -> list[tuple[int, int, int, int]]:
+    """Boxes (x0, y0, x1, y1) of the holes in a uint8 mask's ink at least `min_area`
+    pixels in area: the inner contours of its two-level contour hierarchy (OpenCV)."""
+    contours, hierarchy = cv2.findContours(mask, cv2.RETR_CCOMP, cv2.CHAIN_APPROX_SIMPLE)
     if hierarchy is None:
         return []
     out = []
     for c, hier in zip(contours, hierarchy[0], strict=True):
-        if hier[3] >= 0:  # has a parent: an inner contour
+        # A parent: an inner contour.
+        if hier[3] >= 0 and cv2.contourArea(c) >= min_area:
             x, y, w, h = cv2.boundingRect(c)
             out.append((x, y, x + w, y + h))
     return out
