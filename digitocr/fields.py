@@ -254,15 +254,17 @@ def surplus_digits(
     spec: FieldSpec, items: Sequence[Item], value: str | None, method: str = ""
 ) -> int:
     """How many digits too many an invalid ZIP has: over 5, or over 9 for a ZIP+4 (a
-    hyphen, or 10 digits); an invalid date of 9 digits, 1; 0 for a valid field and for
-    other types."""
-    if spec.type not in ("zip", "date") or is_valid(spec, value, method):
+    hyphen, or 10 digits); an invalid date of 9 digits, 1; a field of another type, over
+    its template's `length` (a cut-out single digit broken in two); 0 for a valid field."""
+    if is_valid(spec, value, method):
         return 0
     n = sum(not i.separator for i in items)
     if spec.type == "date":
         return 1 if n == 9 else 0
-    plus4 = n >= 10 or _inner_hyphen(items)
-    return max(0, n - (9 if plus4 else 5))
+    if spec.type == "zip":
+        plus4 = n >= 10 or _inner_hyphen(items)
+        return max(0, n - (9 if plus4 else 5))
+    return max(0, n - spec.length[1]) if spec.length else 0
 
 
 def _hardly_a_digit(items: Sequence[Item]) -> bool:

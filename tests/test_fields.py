@@ -180,6 +180,22 @@ def test_surplus_digits_of_a_us_zip(read: str, surplus: int) -> None:
 
 
 @pytest.mark.parametrize(
+    ("length", "read", "surplus"),
+    [
+        ((10, 10), "01234567891", 1),  # a digit broken in two, or a speck read as a 1
+        ((10, 10), "0123456789123", 3),
+        ((10, 10), "0123456789", 0),
+        ((6, 12), "0123456789", 0),
+        ((1, 1), "41", 1),  # a cut-out 4 whose stem stands apart
+        (None, "01234567891", 0),  # no length: any count is valid
+    ],
+)
+def test_surplus_digits_over_a_template_length(length, read: str, surplus: int) -> None:
+    s, its = spec("digits", length), items(read)
+    assert surplus_digits(s, its, build_value(s, its)) == surplus
+
+
+@pytest.mark.parametrize(
     ("read", "surplus"),
     [
         ("12/675/2020", 1),
