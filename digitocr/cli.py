@@ -69,7 +69,7 @@ def run(
         typer.Option(
             "--template",
             "-t",
-            help="Built-in name (cheque, envelope, form, digits, amount, date, zip) "
+            help="Built-in name (cheque, envelope, form, digits, digit, amount, date, zip) "
             "or a template YAML path.",
         ),
     ] = "cheque",

@@ -42,8 +42,14 @@ __all__ = ["align", "failed_record", "read_fields", "read_page"]
 log = logging.getLogger(__name__)
 
 
-def align(page: Page, *, deskew: bool = True, max_side: int | None = None) -> AlignedPage:
+def align(
+    page: Page, *, deskew: bool = True, max_side: int | None = None, cut_out: bool = False
+) -> AlignedPage:
     """Clean the page (polarity, contrast, binarise) and undo its skew.
+
+    `cut_out`: the image is one field cut out of a page, levelled only when its ink is a
+    line (at least _LINE times as wide as tall): a digit or two have no line to level,
+    and the skew found in them is their own slant, which turning would change.
 
     A page whose longer side is over `max_side` pixels is first shrunk to it (a
     template's working resolution: about 200 dpi); the returned map still leads to the
@@ -59,6 +65,8 @@ def align(page: Page, *, deskew: bool = True, max_side: int | None = None) -> Al
         image = cv2.resize(image, size, interpolation=cv2.INTER_AREA)
     gray = normalize_gray(image)
     ink = drop_scan_border(binarize(gray))
+    if cut_out and deskew:
+        deskew = _is_line(ink)
     angle = estimate_skew(ink) if deskew and min(gray.shape) >= 64 else 0.0
     if abs(angle) >= 0.05:
         gray, inverse = rotate(gray, angle)
@@ -69,6 +77,17 @@ def align(page: Page, *, deskew: bool = True, max_side: int | None = None) -> Al
     if image is not page.image:  # shrunk: scale the map back up to the page's pixels
         inverse = inverse * np.array([[w / image.shape[1]], [h / image.shape[0]]])
     return AlignedPage(page, gray, ink, angle, inverse)
+
+
+_LINE = 2.0
+
+
+def _is_line(ink: npt.NDArray[Any]) -> bool:
+    """Whether the ink's extent is at least _LINE times as wide as tall."""
+    ys, xs = np.nonzero(ink)
+    if len(ys) == 0:
+        return False
+    return bool(np.ptp(xs) + 1 >= _LINE * (np.ptp(ys) + 1))
 
 
 def _to_page(
@@ -248,8 +267,9 @@ def _reading(
     pair: bool = False,
 ) -> tuple[str | None, float, list[DigitResult], list[Item]]:
     """Segment and classify a field: its value, confidence, digits and pieces."""
+    one = spec.length is not None and spec.length[1] <= 1
     pieces = segment_field(
-        field, predictor, extra=extra, rank=rank, fuse_cents=fuse, fuse_pair=pair
+        field, predictor, extra=extra, rank=rank, fuse_cents=fuse, fuse_pair=pair, one=one
     )
     digit_idx = [i for i, p in enumerate(pieces) if not p.separator]
     # A comb cell holds one digit by construction: "not one digit" says nothing there.
@@ -402,7 +422,7 @@ def read_page(
                 page, template, predictor, deskew, review_threshold
             )
         else:
-            aligned = align(page, deskew=deskew, max_side=template.max_side)
+            aligned = align(page, deskew=deskew, max_side=template.max_side, cut_out=True)
             fields = read_fields(aligned, template, predictor, review_threshold=review_threshold)
             turn = 0
     except DigitocrError as exc:

@@ -226,6 +226,46 @@ def test_a_cut_out_field_is_never_turned(predictor) -> None:
     assert rec.orientation == 0 and rec.fields["digits"].value != "2457"
 
 
+def test_a_cut_out_digit_is_not_turned_by_its_own_slant(predictor) -> None:
+    """Deskewing levels lines: a lone slanted 1 has none, and the angle found in it (8.8
+    degrees) was its slant, turned away. A cut-out line of digits is still levelled."""
+    ink = np.zeros((100, 70), np.uint8)
+    cv2.line(ink, (45, 10), (25, 88), 255, 7)
+    cv2.line(ink, (45, 10), (32, 22), 255, 6)
+    lone = np.pad(255 - ink, 30, constant_values=255)
+    rec = digitocr.read(lone, "digits", predictor=predictor)[0]
+    assert rec.skew_degrees == 0.0 and rec.fields["digits"].value == "1"
+    row = np.full((140, 460), 255, np.uint8)
+    cv2.line(row, (50, 30), (40, 80), 0, 7)  # 4
+    cv2.line(row, (40, 80), (100, 80), 0, 7)
+    cv2.line(row, (85, 40), (85, 110), 0, 7)
+    cv2.ellipse(row, (170, 70), (25, 40), 0, 0, 360, 0, 7)  # 0
+    cv2.line(row, (240, 30), (300, 30), 0, 7)  # 7
+    cv2.line(row, (300, 30), (265, 110), 0, 7)
+    cv2.line(row, (370, 30), (370, 110), 0, 7)  # 1
+    turned = cv2.warpAffine(row, cv2.getRotationMatrix2D((230, 70), 4, 1.0), (460, 140),
+                            borderValue=255)  # fmt: skip
+    rec = digitocr.read(turned, "digits", predictor=predictor)[0]
+    assert abs(rec.skew_degrees - 4.0) < 0.6 and rec.fields["digits"].value == "4071"
+
+
+@pytest.mark.parametrize("index", [1087, 1911])
+def test_the_digit_template_reads_a_broken_cut_out_digit_whole(mnist_dir, predictor, index) -> None:
+    """MNIST test 5s whose bar stands apart, cut out as a scan would give them: the
+    `digits` template (any count) reads them '1' and '6' (the bar dropped as print above
+    the line, the stem and belly as a 6); `digit` (one digit) takes all the ink."""
+    from digitocr import datasets
+
+    img = datasets.load("test", mnist_dir).images[index]
+    ys, xs = np.nonzero(img > 30)
+    crop = img[ys.min() : ys.max() + 1, xs.min() : xs.max() + 1].astype(np.float32) / 255
+    w = max(2, round(crop.shape[1] * 68 / crop.shape[0]))
+    ink = np.clip(cv2.resize(crop, (w, 68), interpolation=cv2.INTER_CUBIC) * 1.15, 0, 1)
+    scan = np.pad((240 - 210 * ink).astype(np.uint8), 30, constant_values=240)
+    field = digitocr.read(scan, "digit", predictor=predictor)[0].fields["digit"]
+    assert field.value == "5" and len(field.digits) == 1 and field.valid
+
+
 def _field(value: str, confidence: float, *, valid: bool = True) -> FieldResult:
     digits = tuple(DigitResult(c, confidence, (0, 0, 1, 1)) for c in value if c.isdigit())
     return FieldResult(value, confidence, valid, not valid or confidence < 0.95, digits)

@@ -10,7 +10,7 @@ ROOT = Path(__file__).resolve().parent.parent
 
 def test_builtins_load() -> None:
     names = builtin_names()
-    for required in ("cheque", "envelope", "form", "digits", "amount", "date", "zip"):
+    for required in ("cheque", "envelope", "form", "digits", "digit", "amount", "date", "zip"):
         assert required in names
         assert load_template(required).fields
 

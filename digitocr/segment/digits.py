@@ -7,6 +7,7 @@ at the cut the classifier is surest about, and orders everything left to right.
 
 from __future__ import annotations
 
+import functools
 import itertools
 from collections.abc import Sequence
 from typing import Any
@@ -171,6 +172,7 @@ def segment_field(
     rank: int = 0,
     fuse_cents: bool = False,
     fuse_pair: bool = False,
+    one: bool = False,
 ) -> list[DigitCrop]:
     """Digit and separator crops of one field, left to right.
 
@@ -182,6 +184,8 @@ def segment_field(
     read surest as one digit are one (marked as guessed). `fuse_pair`: a field with one
     digit too many (a digit broken in two, a speck read as a 1): the two neighbouring
     digits, anywhere, that read surest as one digit are one (marked as guessed).
+    `one`: the field holds one digit (a template `length` of at most 1: a cut-out
+    digit), so all its pieces are that digit, however broken (not in cells).
     """
     ink = field.ink
     if ink.size == 0 or not ink.any():
@@ -206,6 +210,15 @@ def segment_field(
     if field.inner is not None and not field.cells:
         ix0, iy0, ix1, iy1 = field.inner
         blobs = [b for b in blobs if ix0 <= b.cx <= ix1 and iy0 <= (b.box[1] + b.box[3]) / 2 <= iy1]
+    if one and not field.cells:
+        # A field of one digit: its pieces big enough to join a digit (as in
+        # _merge_and_label) are that digit, however broken. Cut-out digits are cut to
+        # fit: a 5's bar drawn apart is no print above it, a broken 4 no two digits.
+        parts = [b for b in blobs if b.h >= 0.2 * H or (b.crop() > 0).sum() >= 0.02 * H * H]
+        if not parts:
+            return []
+        digit = functools.reduce(union, parts)
+        return [DigitCrop(image=normalize_digit(_reopen(digit, field, H)), box=digit.box)]
     sides = [x for f in (*field.cells, field.frame) if f is not None for x in (f[0], f[2])]
     if sides:
         # Bits of the printed boxes' sides that line removal left: thin, on a side.
