@@ -14,8 +14,9 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 from pathlib import Path
+
+from score import add_data_option
 
 ROOT = Path(__file__).resolve().parent.parent
 OUT = ROOT / "bench" / "out" / "architectures"
@@ -65,10 +66,7 @@ def main() -> None:
         default="mlp,cnn,resnet,shipped",
         help="architectures to train; 'shipped' reads the rows of models/digits.json instead",
     )
-    ap.add_argument(
-        "--data",
-        default=os.environ.get("DIGITOCR_DATA", str(ROOT.parent / "shared/datasets/mnist")),
-    )
+    add_data_option(ap)
     ap.add_argument("--table", action="store_true")
     a = ap.parse_args()
     OUT.mkdir(parents=True, exist_ok=True)

@@ -14,13 +14,10 @@ Test digits only: measure, never tune on them.
 from __future__ import annotations
 
 import argparse
-import os
-from pathlib import Path
 
 import cv2
 import numpy as np
-
-ROOT = Path(__file__).resolve().parent.parent
+from score import add_data_option
 
 
 def scan(img: np.ndarray, rng: np.random.Generator) -> np.ndarray:
@@ -55,10 +52,7 @@ def main() -> None:
     ap.add_argument("--limit", type=int, default=10000)
     ap.add_argument("--templates", default="digit,digits")
     ap.add_argument("--seed", type=int, default=0)
-    ap.add_argument(
-        "--data",
-        default=os.environ.get("DIGITOCR_DATA", str(ROOT.parent / "shared/datasets/mnist")),
-    )
+    add_data_option(ap)
     a = ap.parse_args()
     test = datasets.load("test", a.data)
     images, labels = test.images[: a.limit], test.labels[: a.limit]

@@ -14,13 +14,12 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import subprocess
 import sys
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from score import load, print_table, score, timed_run
+from score import add_data_option, load, print_table, score, timed_run
 
 ROOT = Path(__file__).resolve().parent.parent
 TEMPLATES = {
@@ -33,10 +32,7 @@ TEMPLATES = {
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__)
     ap.add_argument("--count", type=int, default=30, help="documents per kind and source")
-    ap.add_argument(
-        "--data",
-        default=os.environ.get("DIGITOCR_DATA", str(ROOT.parent / "shared/datasets/mnist")),
-    )
+    add_data_option(ap)
     ap.add_argument("--workers", type=int, default=2)
     ap.add_argument("--out", type=Path, default=ROOT / "bench" / "out")
     ap.add_argument("--bench-dev", type=Path, default=ROOT.parent / "shared" / "bench-dev")

@@ -17,12 +17,12 @@ Measure only: nothing is written to models/.
 from __future__ import annotations
 
 import argparse
-import os
 import tempfile
 import time
 from pathlib import Path
 
 import numpy as np
+from score import add_data_option
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -55,10 +55,7 @@ def main() -> None:
     ap.add_argument("model", nargs="?", type=Path, default=ROOT / "models/digits.onnx")
     ap.add_argument("--batches", default="1,3,9,64")
     ap.add_argument("--seconds", type=float, default=1.0)
-    ap.add_argument(
-        "--data",
-        default=os.environ.get("DIGITOCR_DATA", str(ROOT.parent / "shared/datasets/mnist")),
-    )
+    add_data_option(ap)
     a = ap.parse_args()
     x = prepare(datasets.load("test", a.data).images[:4096]).astype(np.float32) / 255.0
     x = x[..., None]

@@ -16,12 +16,12 @@ Measure only: nothing is written to models/.
 from __future__ import annotations
 
 import argparse
-import os
 import tempfile
 from pathlib import Path
 from typing import Any
 
 import numpy as np
+from score import add_data_option
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -133,10 +133,7 @@ def main() -> None:
         help="7-bit weights: no saturation on x86 machines without VNNI",
     )
     ap.add_argument("--seconds", type=float, default=3.0)
-    ap.add_argument(
-        "--data",
-        default=os.environ.get("DIGITOCR_DATA", str(ROOT.parent / "shared/datasets/mnist")),
-    )
+    add_data_option(ap)
     a = ap.parse_args()
     test = datasets.load("test", a.data)
     x = prepare(test.images).astype(np.float32) / 255.0

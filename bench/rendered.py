@@ -13,11 +13,11 @@ digits only the rendering gets wrong.
 from __future__ import annotations
 
 import argparse
-import os
 from pathlib import Path
 
 import cv2
 import numpy as np
+from score import add_data_option
 from skimage.filters import threshold_otsu
 
 from digitocr.datasets import load
@@ -42,10 +42,7 @@ def render(img: np.ndarray, height: int, rng: np.random.Generator) -> np.ndarray
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__)
-    ap.add_argument(
-        "--data",
-        default=os.environ.get("DIGITOCR_DATA", str(ROOT.parent / "shared/datasets/mnist")),
-    )
+    add_data_option(ap)
     ap.add_argument("--model", type=Path, default=ROOT / "models" / "digits.onnx")
     ap.add_argument("--heights", default="30,45,70", help="digit heights in pixels")
     a = ap.parse_args()

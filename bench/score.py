@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import re
 import subprocess
 import sys
@@ -14,6 +15,14 @@ import time
 from collections import defaultdict
 from pathlib import Path
 from typing import Any
+
+# The MNIST folder bench scripts read by default: the workplace's shared copy.
+MNIST = Path(__file__).resolve().parent.parent.parent / "shared" / "datasets" / "mnist"
+
+
+def add_data_option(ap: argparse.ArgumentParser) -> None:
+    """`--data`: the MNIST folder, from DIGITOCR_DATA or else the shared copy."""
+    ap.add_argument("--data", default=os.environ.get("DIGITOCR_DATA", str(MNIST)))
 
 
 def digitocr_cmd(

@@ -10,12 +10,10 @@ on a shared machine, so several are printed, not one).
 from __future__ import annotations
 
 import argparse
-import os
 from pathlib import Path
 
 import numpy as np
-
-ROOT = Path(__file__).resolve().parent.parent
+from score import add_data_option
 
 
 def main() -> None:
@@ -29,10 +27,7 @@ def main() -> None:
     ap.add_argument("--seconds", type=float, default=4.0)
     ap.add_argument("--repeat", type=int, default=3)
     ap.add_argument("--batch", type=int, default=64)
-    ap.add_argument(
-        "--data",
-        default=os.environ.get("DIGITOCR_DATA", str(ROOT.parent / "shared/datasets/mnist")),
-    )
+    add_data_option(ap)
     a = ap.parse_args()
     x = prepare(datasets.load("test", a.data).images[:4096]).astype(np.float32) / 255.0
     for path in a.models:

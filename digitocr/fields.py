@@ -254,8 +254,9 @@ def surplus_digits(
     spec: FieldSpec, items: Sequence[Item], value: str | None, method: str = ""
 ) -> int:
     """How many digits too many an invalid ZIP has: over 5, or over 9 for a ZIP+4 (a
-    hyphen, or 10 digits); an invalid date of 9 digits, 1; a field of another type, over
-    its template's `length` (a cut-out single digit broken in two); 0 for a valid field."""
+    hyphen, or 10 digits); an invalid date of 9 digits, 1; a field of another type, how
+    many over its template's `length` (a digit broken in two, a speck read as a 1); 0 for
+    a valid field."""
     if is_valid(spec, value, method):
         return 0
     n = sum(not i.separator for i in items)

@@ -211,10 +211,10 @@ def segment_field(
         ix0, iy0, ix1, iy1 = field.inner
         blobs = [b for b in blobs if ix0 <= b.cx <= ix1 and iy0 <= (b.box[1] + b.box[3]) / 2 <= iy1]
     if one and not field.cells:
-        # A field of one digit: its pieces big enough to join a digit (as in
-        # _merge_and_label) are that digit, however broken. Cut-out digits are cut to
-        # fit: a 5's bar drawn apart is no print above it, a broken 4 no two digits.
-        parts = [b for b in blobs if b.h >= 0.2 * H or (b.crop() > 0).sum() >= 0.02 * H * H]
+        # A field of one digit: its pieces big enough to join a digit are that digit,
+        # however broken. Cut-out digits are cut to fit: a 5's bar drawn apart is no
+        # print above it, a broken 4 no two digits.
+        parts = [b for b in blobs if _joins_a_digit(b, H)]
         if not parts:
             return []
         digit = functools.reduce(union, parts)
@@ -687,14 +687,19 @@ def _detach_dashes(b: Blob, band: tuple[float, float], H: float) -> list[Blob]:
     return [p for p in pieces if p is not None] or [b]
 
 
+def _joins_a_digit(b: Blob, H: float) -> bool:
+    """Whether a piece is big enough to be part of a digit: specks never join one (they
+    would shrink it when normalised)."""
+    return b.h >= 0.2 * H or (b.crop() > 0).sum() >= 0.02 * H * H
+
+
 def _merge_and_label(
     blobs: list[Blob], band: tuple[float, float], H: float, kind: str, score: Scorer | None = None
 ) -> list[tuple[Blob, str]]:
     """Merge broken strokes into digits; label the pieces that are separators."""
     if kind in ("date", "zip", "digits"):
         blobs = [p for b in blobs for p in _detach_dashes(b, band, H)]
-    # Specks never join a digit (they would shrink it when normalised).
-    parts = [b for b in blobs if b.h >= 0.2 * H or (b.crop() > 0).sum() >= 0.02 * H * H]
+    parts = [b for b in blobs if _joins_a_digit(b, H)]
     dots = [b for b in blobs if b not in parts and _separator(b, band, H) == "."]
     # 1. Pieces stacked over each other are one digit (a '5' whose bar came off).
     merged: list[Blob] = []
