@@ -51,6 +51,7 @@ def main() -> None:
     secs = timed_run([str(a.folder)], "amount", a.out, *extra)
     n = ok = edits = chars = accepted = accepted_wrong = 0
     confusions: Counter[tuple[str, str]] = Counter()
+    read: list[tuple[bool, float, bool]] = []  # valid, confidence, right
     for rec in load(a.out):
         name = Path(rec["file"]).name
         if name not in labels:
@@ -67,6 +68,7 @@ def main() -> None:
         if not f.get("needs_review", True):
             accepted += 1
             accepted_wrong += pred != truth
+        read.append((bool(f.get("valid")), float(f.get("confidence") or 0.0), pred == truth))
     print(f"ORAND-CAR-A: {n} fields in {secs:.1f} s ({n / secs:.1f} fields/s)")
     print(f"string accuracy {ok / max(1, n):.3f}   digit CER {edits / max(1, chars):.3f}")
     print(
@@ -75,6 +77,14 @@ def main() -> None:
     )
     top = ", ".join(f"{t}->{p} {k}" for (t, p), k in confusions.most_common(6))
     print(f"commonest digit misreads, in values of the right length: {top}")
+    print("with another review threshold (digitocr run --review-threshold T):")
+    for t in (0.95, 0.98, 0.99, 0.995, 0.999, 0.9999):
+        kept = [right for valid, conf, right in read if valid and conf >= t]
+        wrong = len(kept) - sum(kept)
+        print(
+            f"  {t:<7} accepted {len(kept):4d} ({len(kept) / max(1, n):5.1%}), "
+            f"wrong among them {wrong:3d} ({wrong / max(1, len(kept)):.1%})"
+        )
 
 
 if __name__ == "__main__":
