@@ -83,11 +83,10 @@ _LINE = 2.0
 
 
 def _is_line(ink: npt.NDArray[Any]) -> bool:
-    """Whether the ink's extent is at least _LINE times as wide as tall."""
-    ys, xs = np.nonzero(ink)
-    if len(ys) == 0:
-        return False
-    return bool(np.ptp(xs) + 1 >= _LINE * (np.ptp(ys) + 1))
+    """Whether the ink's extent (OpenCV's bounding box of a mask's non-zero pixels) is
+    at least _LINE times as wide as tall."""
+    _, _, w, h = cv2.boundingRect(ink)
+    return w > 0 and w >= _LINE * h
 
 
 def _to_page(
