@@ -104,6 +104,23 @@ def test_the_scanners_dark_background_at_the_edges_is_not_ink() -> None:
     assert (drop_scan_border(digit) == digit).all()
 
 
+def test_a_digit_written_across_a_frame_at_the_edge_is_not_scanner_background() -> None:
+    """A cheque's printed frame cut by the image's edges, and an amount written on past
+    its box onto the frame's side: a '2' whose loop closes up into a thick spot. The
+    frame and the digit are one component touching the edge, thick at that spot, but
+    not solid along the frame: it stays ink."""
+    page = np.full((700, 1400), 235, np.uint8)
+    cv2.line(page, (1250, 0), (1250, 699), 60, 3)  # the frame's side, edge to edge
+    cv2.line(page, (0, 40), (1250, 40), 60, 3)
+    two = np.array([(1215, 300), (1240, 280), (1262, 300), (1225, 360), (1275, 360)])
+    cv2.polylines(page, [two], False, 40, 6)
+    cv2.circle(page, (1250, 292), 10, 40, -1)  # the pen closing up the 2's hook
+    ink = binarize(page)
+    assert ink[292, 1250] and ink[360, 1270]
+    kept = drop_scan_border(ink)
+    assert (kept == ink).all(), "the frame and the 2 written across it stay"
+
+
 def test_components_with_16_bit_labels_match_opencvs_and_fall_back_when_too_many() -> None:
     from digitocr.imaging.labels import components_with_stats
 

@@ -97,11 +97,13 @@ def drop_scan_border(ink: Gray) -> Gray:
 
     A page scanned askew leaves dark bands and wedges at the image's edges; binarised,
     they join printed boxes and confuse the rulings analysis. A band is ink touching an
-    edge, at least half as long as that side, much longer than thick, and solid: thicker
-    than any printed line or pen stroke (a frame touching the edge stays, with the digits
-    written across it). Small images (a cut-out field, a single digit) are left as they
-    are: their digits may touch the edges. Bands are found at a quarter of the size
-    (they are large), then erased at full size with a small margin.
+    edge, at least half as long as that side, and solid along much of it: thicker than
+    any printed line or pen stroke over a run at least five times that thickness (a
+    frame touching the edge stays, with the digits written across it, even where a
+    digit's strokes close up into a thick spot). Small images (a cut-out field, a
+    single digit) are left as they are: their digits may touch the edges. Bands are
+    found at a quarter of the size (they are large), then erased at full size with a
+    small margin.
     """
     h, w = ink.shape[:2]
     if min(h, w) < 200:
@@ -125,8 +127,13 @@ def drop_scan_border(ink: Gray) -> Gray:
         # is the distance from its deepest pixel to the paper.
         comp = (labels[y : y + bh, x : x + bw] == i).astype(np.uint8)
         comp = cv2.copyMakeBorder(comp, 1, 1, 1, 1, cv2.BORDER_CONSTANT, value=0)
-        thick = 2 * f * float(cv2.distanceTransform(comp, cv2.DIST_L2, 3).max())
-        if thick >= max(10.0, 0.016 * min(h, w)) and f * length >= 5 * thick:
+        depth = 2 * f * cv2.distanceTransform(comp, cv2.DIST_L2, 3)
+        thick = float(depth.max())
+        solid = max(10.0, 0.016 * min(h, w))
+        # How far the solid part runs along the band: the rows or columns it covers (a
+        # '2' written across a frame's side at the edge is thick at one spot only).
+        run = f * int(np.count_nonzero((depth >= solid).any(axis=0 if bw >= bh else 1)))
+        if thick >= solid and f * length >= 5 * thick and run >= 5 * solid:
             drop[i] = True
     if not drop.any():
         return ink
