@@ -185,10 +185,11 @@ def _read_one(
             value, confidence, digits = fused[0], fused[1], fused[2]
     if not field.cells and surplus_digits(spec, items, value, how) == 1:
         # One digit too many for a ZIP or a date (a 4 broken in two, a speck read as a
-        # 1): join the neighbours that read surest as one digit; a guess, so reviewed.
-        fused = read(0, pair=True)
-        if is_valid(spec, fused[0], how):
-            value, confidence, digits = fused[0], fused[1], fused[2]
+        # 1): join the neighbours that read surest as one digit, or else the next
+        # surest, the surest valid reading; a guess, so reviewed.
+        surest = _surest_forced(read, spec, how, 0, pair=True)
+        if surest is not None:
+            value, confidence, digits = surest
     if not field.cells and mixed_up(spec, items):
         # The right count, but a crop reads as hardly any digit: two touching digits read
         # as one, made up for by one digit read as two ('02/07/1996' read '9/07/19960': the
@@ -223,7 +224,8 @@ def _surest_forced(
 ) -> tuple[str | None, float, list[DigitResult]] | None:
     """The surest valid reading with `extra` blobs split in two, the first of them each
     of the _FORCED_TRIES likeliest in turn (and with `pair`, the neighbours that read
-    surest as one digit joined); None when none is valid."""
+    surest as one digit joined); with `extra` 0 and `pair`, the _FORCED_TRIES pairs
+    likeliest to be one digit joined in turn. None when none is valid."""
     best: tuple[str | None, float, list[DigitResult]] | None = None
     for rank in range(_FORCED_TRIES):
         value, conf, digits, items = read(extra, rank, pair=pair)

@@ -1171,6 +1171,33 @@ def test_a_digit_broken_in_two_is_joined_when_a_date_has_one_too_many(predictor)
     assert result.valid and result.needs_review
 
 
+def test_a_date_one_digit_too_long_joins_a_pair_the_format_accepts(predictor) -> None:
+    """'22/11/2026' with the month's second 1 drawn twice, two strokes side by side: no
+    date. Together the strokes read as hardly any digit (as two, to the reject output),
+    as do all the neighbouring pairs; the pairs likeliest to be one digit are joined in
+    turn and the surest valid reading kept, under review."""
+    import types
+
+    from digitocr.pipeline import _read_one
+    from digitocr.templates.schema import load_template
+
+    ink = np.zeros((120, 820), np.uint8)
+    cv2.putText(ink, "22", (10, 100), cv2.FONT_HERSHEY_SIMPLEX, 3, 255, 9)
+    cv2.line(ink, (150, 105), (180, 30), 255, 7)
+    cv2.line(ink, (215, 100), (225, 25), 255, 9)
+    cv2.line(ink, (265, 100), (275, 25), 255, 9)  # the 1 drawn twice
+    cv2.line(ink, (279, 100), (289, 25), 255, 7)
+    cv2.line(ink, (330, 105), (360, 30), 255, 7)
+    cv2.putText(ink, "2026", (380, 100), cv2.FONT_HERSHEY_SIMPLEX, 3, 255, 9)
+    field = _field(ink, "date")
+    assert sum(not p.separator for p in segment_field(field, predictor)) == 9
+    spec = next(f for f in load_template("cheque").fields if f.type == "date")
+    aligned = types.SimpleNamespace(page=types.SimpleNamespace(image=ink), rotation=np.eye(2, 3))
+    result = _read_one(aligned, spec, field, predictor, 0.95)  # type: ignore[arg-type]
+    assert result.value == "22/11/2026"
+    assert result.valid and result.needs_review
+
+
 def test_a_thin_tick_half_the_height_beside_a_digit_is_not_a_one(predictor) -> None:
     ink = np.zeros((120, 300), np.uint8)
     cv2.putText(ink, "68", (10, 100), cv2.FONT_HERSHEY_SIMPLEX, 3, 255, 11)

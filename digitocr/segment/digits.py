@@ -182,8 +182,10 @@ def segment_field(
     pieces when there is no such blob. `fuse_cents`: an amount read with three digits
     after its decimal point (one of them cut in two): the two neighbours among them that
     read surest as one digit are one (marked as guessed). `fuse_pair`: a field with one
-    digit too many (a digit broken in two, a speck read as a 1): the two neighbouring
-    digits, anywhere, that read surest as one digit are one (marked as guessed).
+    digit too many (a digit broken in two, a speck read as a 1): two neighbouring digits,
+    anywhere, are one (marked as guessed); with `extra` the surest pair, if it reads as
+    some digit; without, the pair ranked `rank` by how surely it reads as one digit,
+    however surely (no pieces when there is no such pair).
     `one`: the field holds one digit (a template `length` of at most 1: a cut-out
     digit), so all its pieces are that digit, however broken (not in cells).
     """
@@ -315,10 +317,17 @@ def segment_field(
     if fuse_pair and score is not None:
         at = [k for k, (_, sep) in enumerate(items) if not sep]
         pairs = [(a, b) for a, b in itertools.pairwise(at) if b == a + 1]
-        # The format asks for the join: the surest pair unless it reads as hardly any
-        # digit, not only as one digit (a 4 written in two strokes read '11' in a date,
-        # its halves 0.44 as a 4); the reading is a guess, reviewed.
-        items = _joined_surest(items, pairs, field, H, score, guessed, floor=HARDLY_ANY)
+        # The format asks for the join, and the caller keeps it only if the format then
+        # holds: a pair that reads as hardly any digit may be the one (a 1 drawn twice
+        # read '111' as a month: its strokes together read as two digits); beside a
+        # split, the surest pair unless it reads as hardly any digit (a 4 written in two
+        # strokes read '11' in a date, its halves 0.44 as a 4). A guess, reviewed.
+        if extra > 0:
+            items = _joined_surest(items, pairs, field, H, score, guessed, floor=HARDLY_ANY)
+        elif rank >= len(pairs):
+            return []
+        else:
+            items = _joined_surest(items, pairs, field, H, score, guessed, rank=rank)
     if field.kind == "amount":
         guessed.update(id(b) for b in _points_within_digits(items))
     out = []
@@ -449,17 +458,18 @@ def _joined_surest(
     score: Scorer,
     guessed: set[int],
     *,
-    floor: float,
+    floor: float = 0.0,
+    rank: int = 0,
 ) -> list[tuple[Blob, str]]:
     """The neighbouring pair of `pairs` (indices into `items`) that reads surest as one
-    digit, joined and marked as guessed; the items as they are when none reads as one
-    (at `floor` or more)."""
+    digit (or `rank`-th surest), joined and marked as guessed; the items as they are
+    when it does not read as one (at `floor` or more)."""
     if not pairs:
         return items
     unions = [union(items[a][0], items[b][0]) for a, b in pairs]
     probs = score([normalize_digit(_reopen(u, field, H)) for u in unions])
     sure = [float(p.max()) for p in probs]
-    best = int(np.argmax(sure))
+    best = int(np.argsort(-np.asarray(sure), kind="stable")[rank])
     if sure[best] < floor:
         return items
     a, b = pairs[best]
