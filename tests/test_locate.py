@@ -658,6 +658,43 @@ def test_trailing_zip_keeps_a_first_digit_written_smaller() -> None:
     assert len(whole) == 5, "all five digits, the small first one included, and no letter"
 
 
+def test_trailing_zip_goes_on_over_a_speck_between_two_of_its_digits() -> None:
+    from digitocr.templates.trailing import trailing_group
+
+    mask = _address([40, 42])  # the first two digits, then a wider gap ...
+    x = 300 + cv2.getTextSize("SALEM, OR", cv2.FONT_HERSHEY_SIMPLEX, 1.0, 2)[0][0] + 28
+    x += 2 * 34 + 9
+    cv2.line(mask, (x - 8, 372), (x - 8, 386), 255, 3)  # ... with a speck in it
+    for h in (40, 41, 40):
+        cv2.ellipse(mask, (x + 14, 400 - h // 2), (12, h // 2), 0, 0, 360, 255, 3)
+        x += 34
+    box = trailing_group(mask, (0.0, 0.0, 1.0, 1.0))
+    assert box is not None
+    _, _, stats, _ = cv2.connectedComponentsWithStats(mask[box[1] : box[3], box[0] : box[2]])
+    assert len([s for s in stats[1:] if s[3] > 30]) == 5, "all five digits"
+
+
+def test_trailing_zip_plus_4_goes_on_over_a_smaller_digit_with_its_hyphen() -> None:
+    """A ZIP+4 whose '-6' is written small, the hyphen joined to the 6, a gap before it
+    wider than between digits: the whole ZIP+4, not its last four."""
+    from digitocr.templates.trailing import trailing_group
+
+    mask = _address([40, 42, 40, 41, 40])
+    x = 300 + cv2.getTextSize("SALEM, OR", cv2.FONT_HERSHEY_SIMPLEX, 1.0, 2)[0][0] + 28
+    x += 5 * 34 + 14
+    cv2.line(mask, (x, 388), (x + 14, 388), 255, 3)  # the hyphen, joined to ...
+    cv2.ellipse(mask, (x + 26, 390), (11, 10), 0, 0, 360, 255, 3)  # ... a small digit
+    x += 44
+    for h in (40, 41, 40):
+        cv2.ellipse(mask, (x + 14, 400 - h // 2), (12, h // 2), 0, 0, 360, 255, 3)
+        x += 34
+    box = trailing_group(mask, (0.0, 0.0, 1.0, 1.0))
+    assert box is not None
+    _, _, stats, _ = cv2.connectedComponentsWithStats(mask[box[1] : box[3], box[0] : box[2]])
+    assert len([s for s in stats[1:] if s[3] > 30]) == 8, "the five and the last three"
+    assert len([s for s in stats[1:] if s[3] > 15]) == 9, "and the small one"
+
+
 def test_trailing_zip_written_no_taller_than_the_type_is_not_a_stray_stroke_after_it() -> None:
     from digitocr.templates.trailing import trailing_group
 

@@ -196,10 +196,16 @@ def _taller_tail(comps: list[npt.NDArray[Any]], typed: float) -> list[npt.NDArra
     ref = float(np.median([st[3] for st in group]))
     rest = [st for st in comps if st[0] + st[2] <= group[-1][0] + 0.5 * st[2]]
     # The gap to the furthest right any of them reaches: a crumb of a digit (a 6's top
-    # drawn apart) is no gap.
-    while rest and group[-1][0] - max(st[0] + st[2] for st in rest) < _TAIL_GAP * ref:
+    # drawn apart, a speck between two digits) is no gap.
+    gap = _TAIL_GAP * ref
+    while rest:
+        apart = group[-1][0] - max(st[0] + st[2] for st in rest)
+        # Fewer than five pieces are no ZIP: handwriting before them a hyphen's width
+        # away goes on with it (a ZIP+4's '-2' written small, the hyphen joined to it).
+        if apart >= gap and not (len(group) < 5 and apart < ref and rest[-1][3] >= 1.15 * typed):
+            break
         if rest[-1][3] < 0.5 * ref:
-            if not _bar_over_body(rest, 0.5 * ref, 0.5 * ref):
+            if not _bar_over_body(rest, 0.5 * ref, 0.5 * ref, near=gap):
                 break
             group.append(rest.pop())
         group.append(rest.pop())
@@ -216,14 +222,16 @@ def _stray_stroke(comps: list[npt.NDArray[Any]]) -> bool:
     return bool(last[3] < ref and last[2] < 0.5 * last[3] and last[0] - reach > 0.8 * ref)
 
 
-def _bar_over_body(rest: list[npt.NDArray[Any]], short: float, tall: float) -> bool:
+def _bar_over_body(
+    rest: list[npt.NDArray[Any]], short: float, tall: float, *, near: float = 0.0
+) -> bool:
     """Whether the last of `rest` is a piece under `short` high over the component
-    before it, at least `tall` high, which it overlaps: a 5's bar drawn apart from its
-    body, which comes with it."""
+    before it, at least `tall` high, which it overlaps (or comes within `near` of): a
+    5's bar drawn apart from its body, which comes with it."""
     if len(rest) < 2:
         return False
     bar, body = rest[-1], rest[-2]
-    return bool(bar[3] < short and body[3] >= tall and body[0] + body[2] > bar[0])
+    return bool(bar[3] < short and body[3] >= tall and body[0] + body[2] + near > bar[0])
 
 
 def _gap_tail(comps: list[npt.NDArray[Any]]) -> list[npt.NDArray[Any]]:
