@@ -480,18 +480,22 @@ def _joined_surest(
 # Under this confidence a blob reads as "not one digit" (the model's reject output at
 # its floor leaves a digit at most 0.5).
 _NOT_ONE = 0.5
+# A blob the cuts at valleys left whole is cut where two digits read surest only under
+# this: MNIST digits drawn oddly or in pieces (a 3 of two arcs, a 2 with a long foot)
+# read 0.2-0.5 whole and cut into '11' or '12'; touching pairs read lower.
+_CUT_UNDER = 0.2
 _CUT_KINDS = ("amount", "digits")  # fields whose format does not say how many digits
 
 
 def _cut_rejected(
     b: Blob, field: FieldCrop, H: float, score: Scorer | None, depth: int = 0
 ) -> list[Blob]:
-    """A blob the classifier reads as not one digit, which the cuts at projection valleys
-    left whole (digits touching with no valley between them, a slanted '1' leaning into
-    the next digit): cut in two where two digits read surest, at any of a dozen columns,
-    if the two are surer than the whole, and not one digit all the same (_one_digit: a
-    flagged 1 read as two 1s, a wide 0 read as two other digits);
-    each piece again, three deep. The whole is read as it will be classified (a heavy
+    """A blob the classifier reads as hardly one digit (under _CUT_UNDER), which the cuts
+    at projection valleys left whole (digits touching with no valley between them, a
+    slanted '1' leaning into the next digit): cut in two where two digits read surest,
+    at any of a dozen columns, if the two are surer than the whole, and not one digit
+    all the same (_one_digit: a flagged 1 read as two 1s, a wide 0 read as two other
+    digits); each piece again, three deep. The whole is read as it will be classified (a heavy
     pen's blob with its holes opened again)."""
     if score is None or depth >= 3 or b.w < 0.45 * H or b.h < 0.5 * H:
         return [b]
@@ -501,7 +505,7 @@ def _cut_rejected(
         crops.append(normalize_digit(reopened))
     probs = score(crops)
     whole = float(probs.max())
-    if whole >= _NOT_ONE:
+    if whole >= _CUT_UNDER:
         return [b]
     sure, halves = split_two(b, H, score)
     if len(halves) < 2 or sure <= whole:
