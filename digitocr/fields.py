@@ -17,6 +17,7 @@ __all__ = [
     "missing_digits",
     "mixed_up",
     "surplus_digits",
+    "without_lone_point",
     "zip_after_state",
 ]
 
@@ -299,6 +300,17 @@ def zip_after_state(spec: FieldSpec, value: str | None, method: str = "") -> str
     if spec.type != "zip" or method != "trailing" or not value:
         return None
     return value[2:] if value.isdigit() and len(value) == 7 else None
+
+
+def without_lone_point(spec: FieldSpec, value: str | None) -> str | None:
+    """An amount whose one point has a single digit after it ('50.1'): cents are two
+    digits, so the point is a speck at the foot of the line (a crumb of a digit) or a
+    thousands point short of digits. The digits alone; None for any other value."""
+    if spec.type != "amount" or not value:
+        return None
+    whole, point, last = value.partition(".")
+    ok = point and whole.isdigit() and len(last) == 1 and last.isdigit()
+    return whole + last if ok else None
 
 
 def _year_unsure(items: Sequence[Item]) -> bool:

@@ -26,6 +26,7 @@ from .fields import (
     missing_digits,
     mixed_up,
     surplus_digits,
+    without_lone_point,
     zip_after_state,
 )
 from .imaging.binarize import binarize, drop_scan_border, normalize_gray
@@ -202,6 +203,11 @@ def _read_one(
         # The state's letters read as two digits before a US ZIP: the last five, a
         # guess, so reviewed.
         value, confidence, digits = zip5, confidence * _FORCED, digits[2:]
+    bare = without_lone_point(spec, value)
+    if bare is not None and not is_valid(spec, value, how) and is_valid(spec, bare, how):
+        # An amount with one digit after its point ('50.1'): a speck by the foot of a
+        # digit taken for the point. The digits alone; a guess, so reviewed.
+        value, confidence = bare, confidence * _FORCED
     valid = is_valid(spec, value, how)
     size = (0, 0, field.box[2] - field.box[0], field.box[3] - field.box[1])
     return FieldResult(

@@ -7,6 +7,7 @@ from digitocr.fields import (
     missing_digits,
     mixed_up,
     surplus_digits,
+    without_lone_point,
     zip_after_state,
 )
 from digitocr.templates.schema import FieldSpec, Locate
@@ -303,3 +304,19 @@ def test_a_us_zip_of_seven_digits_drops_the_state_read_as_two() -> None:
     assert zip_after_state(z, "82839", "trailing") is None
     assert zip_after_state(z, "82839-1234", "trailing") is None
     assert zip_after_state(spec("digits"), "0882839", "trailing") is None
+
+
+@pytest.mark.parametrize(
+    ("kind", "value", "bare"),
+    [
+        ("amount", "50.1", "501"),
+        ("amount", "6755.5", "67555"),
+        ("amount", "50.10", None),
+        ("amount", "501", None),
+        ("amount", "1.2.3", None),
+        ("amount", ".5", None),
+        ("digits", "50.1", None),
+    ],
+)
+def test_without_lone_point(kind: str, value: str, bare: str | None) -> None:
+    assert without_lone_point(spec(kind), value) == bare

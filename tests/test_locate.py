@@ -1235,6 +1235,27 @@ def test_a_date_one_digit_too_long_joins_a_pair_the_format_accepts(predictor) ->
     assert result.valid and result.needs_review
 
 
+def test_an_amount_with_one_digit_after_its_point_is_read_without_it(predictor) -> None:
+    """'501' with a speck at the line's foot after the 0 (an MNIST digit's crumb): read
+    '50.1', no amount (cents are two digits). The digits alone, as a guess, reviewed."""
+    import types
+
+    from digitocr.pipeline import _read_one
+    from digitocr.templates.schema import load_template
+
+    ink = np.zeros((120, 330), np.uint8)
+    cv2.putText(ink, "50", (10, 100), cv2.FONT_HERSHEY_SIMPLEX, 3, 255, 9)
+    cv2.circle(ink, (150, 96), 5, 255, -1)
+    cv2.putText(ink, "1", (170, 100), cv2.FONT_HERSHEY_SIMPLEX, 3, 255, 9)
+    field = _field(ink, "amount")
+    assert [p.separator for p in segment_field(field, predictor)] == ["", "", ".", ""]
+    spec = next(f for f in load_template("cheque").fields if f.type == "amount")
+    aligned = types.SimpleNamespace(page=types.SimpleNamespace(image=ink), rotation=np.eye(2, 3))
+    result = _read_one(aligned, spec, field, predictor, 0.95)  # type: ignore[arg-type]
+    assert result.value == "501"
+    assert result.valid and result.needs_review
+
+
 def test_a_thin_tick_half_the_height_beside_a_digit_is_not_a_one(predictor) -> None:
     ink = np.zeros((120, 300), np.uint8)
     cv2.putText(ink, "68", (10, 100), cv2.FONT_HERSHEY_SIMPLEX, 3, 255, 11)
