@@ -1266,6 +1266,19 @@ def test_a_thin_tick_half_the_height_beside_a_digit_is_not_a_one(predictor) -> N
     assert _labels(pieces, predictor) == [6, 8]
 
 
+def test_a_thin_stroke_most_of_the_height_beside_a_digit_is_not_a_one(predictor) -> None:
+    """A stroke of another pen left beside a 2 (an MNIST image's edge), 0.7 of the
+    digits' height at under half their stroke width: no '1' ('12312.16' read
+    '112312.16' and accepted)."""
+    ink = np.zeros((120, 360), np.uint8)
+    cv2.putText(ink, "1", (0, 100), cv2.FONT_HERSHEY_SIMPLEX, 3, 255, 11)
+    cv2.line(ink, (78, 58), (76, 98), 255, 5)  # the finer stroke, before the 2
+    cv2.putText(ink, "23", (86, 100), cv2.FONT_HERSHEY_SIMPLEX, 3, 255, 11)
+    assert cv2.connectedComponents(ink)[0] - 1 == 4
+    pieces = segment_field(_field(ink, "amount"), predictor)
+    assert _labels(pieces, predictor) == [1, 2, 3]
+
+
 def test_the_date_line_is_found_under_a_closed_digit_sitting_on_it() -> None:
     img, _ = _cheque_page(0, 0, 0.0)
     # A squarish 0 written onto the date line: a small closed shape whose bottom is the
