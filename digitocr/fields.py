@@ -309,8 +309,9 @@ def without_lone_point(spec: FieldSpec, value: str | None) -> str | None:
     if spec.type != "amount" or not value:
         return None
     whole, point, last = value.partition(".")
-    ok = point and whole.isdigit() and len(last) == 1 and last.isdigit()
-    return whole + last if ok else None
+    if point and whole.isdigit() and len(last) == 1 and last.isdigit():
+        return whole + last
+    return None
 
 
 def _year_unsure(items: Sequence[Item]) -> bool:

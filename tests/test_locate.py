@@ -1183,14 +1183,23 @@ def test_a_digit_broken_in_two_is_joined_when_a_zip_has_one_too_many(predictor) 
     assert [p.guessed for p in fused] == [False, False, True, False, False]
 
 
-def test_a_digit_broken_in_two_is_joined_when_a_date_has_one_too_many(predictor) -> None:
-    """'12/05/2020' with the 0 drawn as two arcs: nine digits, no date. The neighbours
-    that read surest as one digit are joined; the reading is a guess, under review."""
+def _read_on_cheque(field: FieldCrop, predictor):
+    """A field cut out of a cheque, read as the pipeline reads it: the cheque template's
+    field of its type, review threshold 0.95, the field's ink as its page."""
     import types
 
     from digitocr.pipeline import _read_one
     from digitocr.templates.schema import load_template
 
+    spec = next(f for f in load_template("cheque").fields if f.type == field.kind)
+    page = types.SimpleNamespace(image=field.ink)
+    aligned = types.SimpleNamespace(page=page, rotation=np.eye(2, 3))
+    return _read_one(aligned, spec, field, predictor, 0.95)  # type: ignore[arg-type]
+
+
+def test_a_digit_broken_in_two_is_joined_when_a_date_has_one_too_many(predictor) -> None:
+    """'12/05/2020' with the 0 drawn as two arcs: nine digits, no date. The neighbours
+    that read surest as one digit are joined; the reading is a guess, under review."""
     ink = np.zeros((120, 760), np.uint8)
     cv2.putText(ink, "12", (10, 100), cv2.FONT_HERSHEY_SIMPLEX, 3, 255, 9)
     cv2.line(ink, (150, 105), (180, 30), 255, 7)
@@ -1201,9 +1210,7 @@ def test_a_digit_broken_in_two_is_joined_when_a_date_has_one_too_many(predictor)
     cv2.putText(ink, "2020", (400, 100), cv2.FONT_HERSHEY_SIMPLEX, 3, 255, 9)
     field = _field(ink, "date")
     assert sum(not p.separator for p in segment_field(field, predictor)) == 9
-    spec = next(f for f in load_template("cheque").fields if f.type == "date")
-    aligned = types.SimpleNamespace(page=types.SimpleNamespace(image=ink), rotation=np.eye(2, 3))
-    result = _read_one(aligned, spec, field, predictor, 0.95)  # type: ignore[arg-type]
+    result = _read_on_cheque(field, predictor)
     assert result.value == "12/05/2020"
     assert result.valid and result.needs_review
 
@@ -1213,11 +1220,6 @@ def test_a_date_one_digit_too_long_joins_a_pair_the_format_accepts(predictor) ->
     date. Together the strokes read as hardly any digit (as two, to the reject output),
     as do all the neighbouring pairs; the pairs likeliest to be one digit are joined in
     turn and the surest valid reading kept, under review."""
-    import types
-
-    from digitocr.pipeline import _read_one
-    from digitocr.templates.schema import load_template
-
     ink = np.zeros((120, 820), np.uint8)
     cv2.putText(ink, "22", (10, 100), cv2.FONT_HERSHEY_SIMPLEX, 3, 255, 9)
     cv2.line(ink, (150, 105), (180, 30), 255, 7)
@@ -1228,9 +1230,7 @@ def test_a_date_one_digit_too_long_joins_a_pair_the_format_accepts(predictor) ->
     cv2.putText(ink, "2026", (380, 100), cv2.FONT_HERSHEY_SIMPLEX, 3, 255, 9)
     field = _field(ink, "date")
     assert sum(not p.separator for p in segment_field(field, predictor)) == 9
-    spec = next(f for f in load_template("cheque").fields if f.type == "date")
-    aligned = types.SimpleNamespace(page=types.SimpleNamespace(image=ink), rotation=np.eye(2, 3))
-    result = _read_one(aligned, spec, field, predictor, 0.95)  # type: ignore[arg-type]
+    result = _read_on_cheque(field, predictor)
     assert result.value == "22/11/2026"
     assert result.valid and result.needs_review
 
@@ -1238,20 +1238,13 @@ def test_a_date_one_digit_too_long_joins_a_pair_the_format_accepts(predictor) ->
 def test_an_amount_with_one_digit_after_its_point_is_read_without_it(predictor) -> None:
     """'501' with a speck at the line's foot after the 0 (an MNIST digit's crumb): read
     '50.1', no amount (cents are two digits). The digits alone, as a guess, reviewed."""
-    import types
-
-    from digitocr.pipeline import _read_one
-    from digitocr.templates.schema import load_template
-
     ink = np.zeros((120, 330), np.uint8)
     cv2.putText(ink, "50", (10, 100), cv2.FONT_HERSHEY_SIMPLEX, 3, 255, 9)
     cv2.circle(ink, (150, 96), 5, 255, -1)
     cv2.putText(ink, "1", (170, 100), cv2.FONT_HERSHEY_SIMPLEX, 3, 255, 9)
     field = _field(ink, "amount")
     assert [p.separator for p in segment_field(field, predictor)] == ["", "", ".", ""]
-    spec = next(f for f in load_template("cheque").fields if f.type == "amount")
-    aligned = types.SimpleNamespace(page=types.SimpleNamespace(image=ink), rotation=np.eye(2, 3))
-    result = _read_one(aligned, spec, field, predictor, 0.95)  # type: ignore[arg-type]
+    result = _read_on_cheque(field, predictor)
     assert result.value == "501"
     assert result.valid and result.needs_review
 

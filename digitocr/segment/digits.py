@@ -495,8 +495,8 @@ def _cut_rejected(
     slanted '1' leaning into the next digit): cut in two where two digits read surest,
     at any of a dozen columns, if the two are surer than the whole, and not one digit
     all the same (_one_digit: a flagged 1 read as two 1s, a wide 0 read as two other
-    digits); each piece again, three deep. The whole is read as it will be classified (a heavy
-    pen's blob with its holes opened again)."""
+    digits); each piece again, three deep. The whole is read as it will be classified
+    (a heavy pen's blob with its holes opened again)."""
     if score is None or depth >= 3 or b.w < 0.45 * H or b.h < 0.5 * H:
         return [b]
     crops = [normalize_digit(b.crop())]
