@@ -640,11 +640,32 @@ def _address(
     mask = np.zeros((800, 1200), np.uint8)
     for row, text in enumerate(("CASEY PATEL", street, "SALEM, OR")):
         cv2.putText(mask, text, (300, 300 + 50 * row), cv2.FONT_HERSHEY_SIMPLEX, 1.0, 255, 2)
-    x = 300 + cv2.getTextSize("SALEM, OR", cv2.FONT_HERSHEY_SIMPLEX, 1.0, 2)[0][0] + gap
-    for h in zip_heights:  # each handwritten digit: an ellipse standing on the baseline
+    _zip_digits(mask, _city_end() + gap, zip_heights, lift)
+    return mask
+
+
+def _city_end() -> int:
+    """Where _address's typed last line ends."""
+    return 300 + cv2.getTextSize("SALEM, OR", cv2.FONT_HERSHEY_SIMPLEX, 1.0, 2)[0][0]
+
+
+def _zip_digits(mask: np.ndarray, x: int, heights: list[int], lift: int = 0) -> int:
+    """Handwritten digits from `x`, each an ellipse standing on _address's baseline, 34
+    pixels apart; where the next would start."""
+    for h in heights:
         cv2.ellipse(mask, (x + 14, 400 - lift - h // 2), (12, h // 2), 0, 0, 360, 255, 3)
         x += 34
-    return mask
+    return x
+
+
+def _trailing_heights(mask: np.ndarray) -> list[int]:
+    """The heights of the pieces inside the trailing group trailing_group finds."""
+    from digitocr.templates.trailing import trailing_group
+
+    box = trailing_group(mask, (0.0, 0.0, 1.0, 1.0))
+    assert box is not None
+    _, _, stats, _ = cv2.connectedComponentsWithStats(mask[box[1] : box[3], box[0] : box[2]])
+    return [int(s[3]) for s in stats[1:]]
 
 
 def test_trailing_zip_keeps_a_first_digit_written_smaller() -> None:
@@ -659,40 +680,24 @@ def test_trailing_zip_keeps_a_first_digit_written_smaller() -> None:
 
 
 def test_trailing_zip_goes_on_over_a_speck_between_two_of_its_digits() -> None:
-    from digitocr.templates.trailing import trailing_group
-
     mask = _address([40, 42])  # the first two digits, then a wider gap ...
-    x = 300 + cv2.getTextSize("SALEM, OR", cv2.FONT_HERSHEY_SIMPLEX, 1.0, 2)[0][0] + 28
-    x += 2 * 34 + 9
+    x = _city_end() + 28 + 2 * 34 + 9
     cv2.line(mask, (x - 8, 372), (x - 8, 386), 255, 3)  # ... with a speck in it
-    for h in (40, 41, 40):
-        cv2.ellipse(mask, (x + 14, 400 - h // 2), (12, h // 2), 0, 0, 360, 255, 3)
-        x += 34
-    box = trailing_group(mask, (0.0, 0.0, 1.0, 1.0))
-    assert box is not None
-    _, _, stats, _ = cv2.connectedComponentsWithStats(mask[box[1] : box[3], box[0] : box[2]])
-    assert len([s for s in stats[1:] if s[3] > 30]) == 5, "all five digits"
+    _zip_digits(mask, x, [40, 41, 40])
+    assert len([h for h in _trailing_heights(mask) if h > 30]) == 5, "all five digits"
 
 
 def test_trailing_zip_plus_4_goes_on_over_a_smaller_digit_with_its_hyphen() -> None:
     """A ZIP+4 whose '-6' is written small, the hyphen joined to the 6, a gap before it
     wider than between digits: the whole ZIP+4, not its last four."""
-    from digitocr.templates.trailing import trailing_group
-
     mask = _address([40, 42, 40, 41, 40])
-    x = 300 + cv2.getTextSize("SALEM, OR", cv2.FONT_HERSHEY_SIMPLEX, 1.0, 2)[0][0] + 28
-    x += 5 * 34 + 14
+    x = _city_end() + 28 + 5 * 34 + 14
     cv2.line(mask, (x, 388), (x + 14, 388), 255, 3)  # the hyphen, joined to ...
     cv2.ellipse(mask, (x + 26, 390), (11, 10), 0, 0, 360, 255, 3)  # ... a small digit
-    x += 44
-    for h in (40, 41, 40):
-        cv2.ellipse(mask, (x + 14, 400 - h // 2), (12, h // 2), 0, 0, 360, 255, 3)
-        x += 34
-    box = trailing_group(mask, (0.0, 0.0, 1.0, 1.0))
-    assert box is not None
-    _, _, stats, _ = cv2.connectedComponentsWithStats(mask[box[1] : box[3], box[0] : box[2]])
-    assert len([s for s in stats[1:] if s[3] > 30]) == 8, "the five and the last three"
-    assert len([s for s in stats[1:] if s[3] > 15]) == 9, "and the small one"
+    _zip_digits(mask, x + 44, [40, 41, 40])
+    heights = _trailing_heights(mask)
+    assert len([h for h in heights if h > 30]) == 8, "the five and the last three"
+    assert len([h for h in heights if h > 15]) == 9, "and the small one"
 
 
 def test_trailing_zip_written_no_taller_than_the_type_is_not_a_stray_stroke_after_it() -> None:
@@ -1197,6 +1202,16 @@ def _read_on_cheque(field: FieldCrop, predictor):
     return _read_one(aligned, spec, field, predictor, 0.95)  # type: ignore[arg-type]
 
 
+def _assert_nine_crops_read_as(ink: np.ndarray, value: str, predictor) -> None:
+    """A drawn date segments into nine digit crops (no date) and reads as `value`,
+    valid and under review (a guess)."""
+    field = _field(ink, "date")
+    assert sum(not p.separator for p in segment_field(field, predictor)) == 9
+    result = _read_on_cheque(field, predictor)
+    assert result.value == value
+    assert result.valid and result.needs_review
+
+
 def test_a_digit_broken_in_two_is_joined_when_a_date_has_one_too_many(predictor) -> None:
     """'12/05/2020' with the 0 drawn as two arcs: nine digits, no date. The neighbours
     that read surest as one digit are joined; the reading is a guess, under review."""
@@ -1208,11 +1223,7 @@ def test_a_digit_broken_in_two_is_joined_when_a_date_has_one_too_many(predictor)
     cv2.putText(ink, "5", (290, 100), cv2.FONT_HERSHEY_SIMPLEX, 3, 255, 9)
     cv2.line(ink, (360, 105), (390, 30), 255, 7)
     cv2.putText(ink, "2020", (400, 100), cv2.FONT_HERSHEY_SIMPLEX, 3, 255, 9)
-    field = _field(ink, "date")
-    assert sum(not p.separator for p in segment_field(field, predictor)) == 9
-    result = _read_on_cheque(field, predictor)
-    assert result.value == "12/05/2020"
-    assert result.valid and result.needs_review
+    _assert_nine_crops_read_as(ink, "12/05/2020", predictor)
 
 
 def test_a_date_one_digit_too_long_joins_a_pair_the_format_accepts(predictor) -> None:
@@ -1228,11 +1239,7 @@ def test_a_date_one_digit_too_long_joins_a_pair_the_format_accepts(predictor) ->
     cv2.line(ink, (279, 100), (289, 25), 255, 7)
     cv2.line(ink, (330, 105), (360, 30), 255, 7)
     cv2.putText(ink, "2026", (380, 100), cv2.FONT_HERSHEY_SIMPLEX, 3, 255, 9)
-    field = _field(ink, "date")
-    assert sum(not p.separator for p in segment_field(field, predictor)) == 9
-    result = _read_on_cheque(field, predictor)
-    assert result.value == "22/11/2026"
-    assert result.valid and result.needs_review
+    _assert_nine_crops_read_as(ink, "22/11/2026", predictor)
 
 
 def test_an_amount_with_one_digit_after_its_point_is_read_without_it(predictor) -> None:
