@@ -184,6 +184,14 @@ def _read_one(
             and (not is_valid(spec, value, how) or fused[1] > confidence)
         ):
             value, confidence, digits = fused[0], fused[1], fused[2]
+        elif not is_valid(spec, value, how):
+            # No pair reads as one digit, and there is no amount as read: a digit written
+            # in two strokes (a 4 with its stem apart read '41', the two 0.1 as a 4
+            # together, to the reject output two things). The surest pair however
+            # unsure, kept when valid; a guess, so reviewed.
+            loose = read(0, fuse=True, anyhow=True)
+            if loose[0] != value and is_valid(spec, loose[0], how):
+                value, confidence, digits = loose[0], loose[1] * _FORCED, loose[2]
     if not field.cells and surplus_digits(spec, items, value, how) == 1:
         # One digit too many for a ZIP or a date (a 4 broken in two, a speck read as a
         # 1): join the neighbours that read surest as one digit, or else the next
@@ -221,7 +229,7 @@ def _read_one(
 
 
 # A field read again (`_reading` with its field, spec, predictor and page bound): given
-# the digits it lacks, the rank of the first blob to split, and fuse= / pair=.
+# the digits it lacks, the rank of the first blob to split, and fuse= / pair= / anyhow=.
 Reading = Callable[..., tuple[str | None, float, list[DigitResult], list[Item]]]
 
 
@@ -272,11 +280,19 @@ def _reading(
     *,
     fuse: bool = False,
     pair: bool = False,
+    anyhow: bool = False,
 ) -> tuple[str | None, float, list[DigitResult], list[Item]]:
     """Segment and classify a field: its value, confidence, digits and pieces."""
     one = spec.length is not None and spec.length[1] <= 1
     pieces = segment_field(
-        field, predictor, extra=extra, rank=rank, fuse_cents=fuse, fuse_pair=pair, one=one
+        field,
+        predictor,
+        extra=extra,
+        rank=rank,
+        fuse_cents=fuse,
+        fuse_pair=pair,
+        one=one,
+        anyhow=anyhow,
     )
     digit_idx = [i for i, p in enumerate(pieces) if not p.separator]
     # A comb cell holds one digit by construction: "not one digit" says nothing there.

@@ -1256,6 +1256,30 @@ def test_an_amount_with_one_digit_after_its_point_is_read_without_it(predictor) 
     assert result.valid and result.needs_review
 
 
+def test_cents_of_three_digits_join_a_pair_however_unsure_when_no_amount_is_read(
+    predictor,
+) -> None:
+    """'2153.71' with the 1 drawn twice, two strokes side by side: three digits after the
+    point, and four before it, so no thousands either. The strokes together read as two
+    things to the reject output, so no pair reads as one digit; the surest pair is joined
+    all the same, and the valid reading kept as a guess, reviewed."""
+    ink = np.zeros((120, 560), np.uint8)
+    cv2.putText(ink, "2153", (10, 100), cv2.FONT_HERSHEY_SIMPLEX, 3, 255, 9)
+    cv2.circle(ink, (290, 95), 6, 255, -1)
+    cv2.putText(ink, "7", (310, 100), cv2.FONT_HERSHEY_SIMPLEX, 3, 255, 9)
+    cv2.line(ink, (405, 100), (415, 25), 255, 9)  # the 1 drawn twice
+    cv2.line(ink, (419, 100), (429, 25), 255, 7)
+    field = _field(ink, "amount")
+    pieces = segment_field(field, predictor)
+    assert _labels([p for p in pieces if not p.separator], predictor) == [2, 1, 5, 3, 7, 1, 1]
+    assert [p.box for p in segment_field(field, predictor, fuse_cents=True)] == [
+        p.box for p in pieces
+    ], "no pair reads as one digit"
+    result = _read_on_cheque(field, predictor)
+    assert result.value == "2153.71"
+    assert result.valid and result.needs_review
+
+
 def test_a_thin_tick_half_the_height_beside_a_digit_is_not_a_one(predictor) -> None:
     ink = np.zeros((120, 300), np.uint8)
     cv2.putText(ink, "68", (10, 100), cv2.FONT_HERSHEY_SIMPLEX, 3, 255, 11)

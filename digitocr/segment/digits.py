@@ -173,6 +173,7 @@ def segment_field(
     fuse_cents: bool = False,
     fuse_pair: bool = False,
     one: bool = False,
+    anyhow: bool = False,
 ) -> list[DigitCrop]:
     """Digit and separator crops of one field, left to right.
 
@@ -181,11 +182,12 @@ def segment_field(
     `rank`: the first of those splits takes the blob ranked so, not the likeliest; no
     pieces when there is no such blob. `fuse_cents`: an amount read with three digits
     after its decimal point (one of them cut in two): the two neighbours among them that
-    read surest as one digit are one (marked as guessed). `fuse_pair`: a field with one
-    digit too many (a digit broken in two, a speck read as a 1): two neighbouring digits,
-    anywhere, are one (marked as guessed); with `extra` the surest pair, if it reads as
-    some digit; without, the pair ranked `rank` by how surely it reads as one digit,
-    however surely (no pieces when there is no such pair).
+    read surest as one digit are one (marked as guessed), if they read as one digit; with
+    `anyhow`, however unsure (the caller keeps it only if the format then holds).
+    `fuse_pair`: a field with one digit too many (a digit broken in two, a speck read as
+    a 1): two neighbouring digits, anywhere, are one (marked as guessed); with `extra`
+    the surest pair, if it reads as some digit; without, the pair ranked `rank` by how
+    surely it reads as one digit, however surely (no pieces when there is no such pair).
     `one`: the field holds one digit (a template `length` of at most 1: a cut-out
     digit), so all its pieces are that digit, however broken (not in cells).
     """
@@ -313,7 +315,7 @@ def segment_field(
             items = seps + [(b, "") for b in forced]
     items.sort(key=lambda t: t[0].cx)
     if fuse_cents and score is not None:
-        items = _fused_cents(items, field, H, score, guessed)
+        items = _fused_cents(items, field, H, score, guessed, 0.0 if anyhow else _NOT_ONE)
     if fuse_pair and score is not None:
         at = [k for k, (_, sep) in enumerate(items) if not sep]
         pairs = [(a, b) for a, b in itertools.pairwise(at) if b == a + 1]
@@ -435,11 +437,16 @@ def _line_like(b: Blob) -> bool:
 
 
 def _fused_cents(
-    items: list[tuple[Blob, str]], field: FieldCrop, H: float, score: Scorer, guessed: set[int]
+    items: list[tuple[Blob, str]],
+    field: FieldCrop,
+    H: float,
+    score: Scorer,
+    guessed: set[int],
+    floor: float,
 ) -> list[tuple[Blob, str]]:
     """Three digits after the last decimal point: the neighbouring two that read surest
     as one digit, joined (the cents are two digits; a '5' or '8' cut in two made three).
-    The items as they are when there are not three, or no pair reads as a digit."""
+    The items as they are when there are not three, or no pair reads at `floor` or more."""
     points = [k for k, (_, sep) in enumerate(items) if sep == "."]
     if not points:
         return items
@@ -447,7 +454,7 @@ def _fused_cents(
     if len(after) != 3 or any(items[k][1] for k in after):
         return items
     pairs = [(after[0], after[1]), (after[1], after[2])]
-    return _joined_surest(items, pairs, field, H, score, guessed, floor=_NOT_ONE)
+    return _joined_surest(items, pairs, field, H, score, guessed, floor=floor)
 
 
 def _joined_surest(
