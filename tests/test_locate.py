@@ -1525,6 +1525,19 @@ def test_two_ones_touching_at_their_feet_are_two_digits(predictor) -> None:
     assert _labels([p for p in pieces if not p.separator], predictor) == [5, 1, 1, 3]
 
 
+def test_two_slanted_ones_touching_at_their_tops_are_two_digits(predictor) -> None:
+    """'11' leaning apart, joined at the top (a 'V' upside down, as MNIST's '11' in seed
+    2053's '1101.02'): as wide as two 1s (0.78 of its height), and each half a slanted
+    stroke, not a flagged 1's upright stem."""
+    ink = np.zeros((120, 360), np.uint8)
+    cv2.putText(ink, "5", (10, 100), cv2.FONT_HERSHEY_SIMPLEX, 3, 255, 9)
+    cv2.line(ink, (130, 15), (96, 105), 255, 9)
+    cv2.line(ink, (124, 15), (164, 105), 255, 9)
+    cv2.putText(ink, "3", (190, 100), cv2.FONT_HERSHEY_SIMPLEX, 3, 255, 9)
+    pieces = segment_field(_field(ink, "amount"), predictor)
+    assert _labels([p for p in pieces if not p.separator], predictor) == [5, 1, 1, 3]
+
+
 def test_a_blob_a_rejecting_model_reads_as_one_digit_is_not_split() -> None:
     from digitocr.segment.blobs import components
     from digitocr.segment.split import split

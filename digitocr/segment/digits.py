@@ -522,14 +522,22 @@ def _cut_rejected(
     return [q for p in halves for q in _cut_rejected(p, field, H, score, depth + 1)]
 
 
+# A flagged 1 is narrower than this share of its height, or one of its halves is the
+# upright stem, narrower than _SLANTED_ONE (real cheques: 0.46-0.66 wide, stems 0.13-0.16
+# where wider than 0.6); MNIST's '11' touching at the top, 0.68-0.77 wide, halves 0.23-0.54.
+_TWO_ONES_WIDE = 0.65
+_SLANTED_ONE = 0.2
+
+
 def _one_digit(whole: int, b: Blob, halves: list[Blob], score: Scorer) -> bool:
     """Whether a blob the reject output reads as not one digit is one all the same, by
     what it reads likeliest as whole (`whole`) and cut in two (`halves`): a 1 with an
     up-stroke from its top (as continental hands write it), read as a 1 or a 7 whole and
     as two 1s cut, the flag and the stem (real cheques: '10.379' read '110379'), unless
-    the two touch only in their lower half (a 'V': two 1s joined at their feet); or a
-    wide 0, read as a 0 whole and as no 0 cut (a cursive 0 cut into '67'; touching '00'
-    cut reads as 0s)."""
+    the two touch only in their lower half (a 'V': two 1s joined at their feet), or the
+    blob is as wide as two 1s and neither half is an upright stem ('11' touching at the
+    top, each 1 slanted: seed 2053's '1101.02' read '101.02'); or a wide 0, read as a 0
+    whole and as no 0 cut (a cursive 0 cut into '67'; touching '00' cut reads as 0s)."""
     if whole not in (0, 1, 7):
         return False
     labels = score([normalize_digit(p.crop()) for p in halves]).argmax(axis=1)
@@ -537,6 +545,8 @@ def _one_digit(whole: int, b: Blob, halves: list[Blob], score: Scorer) -> bool:
         return b.w <= WIDEST[0] * b.h and bool((labels != 0).all())
     if not (labels == 1).all():
         return False
+    if b.w >= _TWO_ONES_WIDE * b.h and min(p.w for p in halves) >= _SLANTED_ONE * b.h:
+        return False  # two 1s side by side, each half a slanted stroke of its own
     # The up-stroke leaves a 1's stem at its top, or the cut runs down a slanted stem; two
     # 1s touching only at their feet (a 'V') are two digits.
     crop = b.crop() > 0
