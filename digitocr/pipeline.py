@@ -164,8 +164,15 @@ def _read_one(
         # rejects that reading, the next likeliest blob is split first instead (a sure
         # '21' read as 2, behind a wide 0 that splits as well), up to three; of the valid
         # readings those give, the surest ('21/07/2007': a filled 0 split before the '21').
+        # A date that left crops out of its value (took them for slashes) gives way to a
+        # valid forced reading however sure its digits: '26-01-1997' read '26/01/99', a
+        # dash touching the year's 1 read as a 7 and taken for a slash.
         forced = _surest_forced(read, spec, how, extra)
-        if forced is not None and (not is_valid(spec, value, how) or forced[1] > confidence):
+        if forced is not None and (
+            not is_valid(spec, value, how)
+            or forced[1] > confidence
+            or (spec.type == "date" and _digits(value) < sum(not i.separator for i in items))
+        ):
             value, confidence, digits = forced[0], forced[1] * _FORCED, forced[2]
     if spec.type == "amount" and not field.cells and _three_after_point(items):
         # Three digits after the last point: thousands ('1.480'), or cents with one digit
@@ -250,6 +257,10 @@ def _surest_forced(
             if conf >= _SURE_FORCED:
                 break  # sure enough: the blobs after it are not tried
     return best
+
+
+def _digits(value: str | None) -> int:
+    return sum(c.isdigit() for c in value or "")
 
 
 def _after_point(items: list[Item]) -> list[Item] | None:

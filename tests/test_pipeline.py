@@ -356,6 +356,19 @@ def test_of_the_forced_splits_the_surest_valid_reading_is_kept(monkeypatch) -> N
     assert result.needs_review, "a split the format asked for is a guess"
 
 
+def test_a_date_that_took_crops_for_slashes_gives_way_to_a_forced_reading(monkeypatch) -> None:
+    """'26-01-1997' whose second dash touches the year's 1 (read as a 7) and whose '19'
+    reads as one 9: '26/01/99', its two 7s taken for slashes, every digit sure. The
+    valid reading a split gives keeps every crop a digit, however unsure its cut."""
+    script = {(0, 0, False): "26-017997", (1, 0, False): "26-0171?997"}
+    result = _scripted_field(monkeypatch, script)
+    assert result.value == "26/01/1997"
+    assert result.needs_review
+    # Every crop in the value (a one-digit day zero-filled): the surer reading stays.
+    script = {(0, 0, False): "1/05/2020", (1, 0, False): "1?1/05/2020"}
+    assert _scripted_field(monkeypatch, script).value == "01/05/2020"
+
+
 def test_a_pair_read_as_one_and_a_digit_read_as_two_are_swapped(monkeypatch) -> None:
     """'02/07/1996': the touching '02' read as a 9 (not one digit) and the 6's loop,
     apart from its stem, as a 0: eight digits, but no date. Split one, join one."""
