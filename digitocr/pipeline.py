@@ -166,7 +166,7 @@ def _read_one(
         # readings those give, the surest ('21/07/2007': a filled 0 split before the '21').
         # A date that left crops out of its value (took them for slashes) gives way to a
         # valid forced reading however sure its digits: '26-01-1997' read '26/01/99', a
-        # dash touching the year's 1 read as a 7 and taken for a slash.
+        # dash touching the year's 1 read as a 7, and both the year's 7s taken for slashes.
         forced = _surest_forced(read, spec, how, extra)
         if forced is not None and (
             not is_valid(spec, value, how)

@@ -357,9 +357,9 @@ def test_of_the_forced_splits_the_surest_valid_reading_is_kept(monkeypatch) -> N
 
 
 def test_a_date_that_took_crops_for_slashes_gives_way_to_a_forced_reading(monkeypatch) -> None:
-    """'26-01-1997' whose second dash touches the year's 1 (read as a 7) and whose '19'
-    reads as one 9: '26/01/99', its two 7s taken for slashes, every digit sure. The
-    valid reading a split gives keeps every crop a digit, however unsure its cut."""
+    """'26-01-1997' whose second dash touches the year's 1, the two read as one 7:
+    '26/01/99', both the year's 7s taken for slashes, every digit sure. Split, the dash
+    and the 1 give '26/01/1997', the valid reading kept however unsure its cut."""
     script = {(0, 0, False): "26-017997", (1, 0, False): "26-0171?997"}
     result = _scripted_field(monkeypatch, script)
     assert result.value == "26/01/1997"
