@@ -1525,6 +1525,28 @@ def test_two_ones_touching_at_their_feet_are_two_digits(predictor) -> None:
     assert _labels([p for p in pieces if not p.separator], predictor) == [5, 1, 1, 3]
 
 
+def test_a_crop_is_read_back_from_the_grey_page_with_soft_edges() -> None:
+    """A blurred 0 binarised at half its contrast: its crop is the page's darkness
+    (between the paper and the ink) within a pixel of the mask, so its edges are grey as
+    MNIST's are (75% of its ink pixels between 0.1 and 0.9; MNIST's digits 71%), where
+    the mask's crop has hard ones. A field without a grey page of its size keeps the mask."""
+    from digitocr.segment.normalize import normalize_digit
+
+    page = np.full((90, 70), 230, np.uint8)
+    cv2.ellipse(page, (35, 45), (14, 28), 0, 0, 360, 40, 5)
+    page = cv2.GaussianBlur(page, (0, 0), 1.5)
+    ink = np.where(page < 135, 255, 0).astype(np.uint8)
+    (crop,) = segment_field(FieldCrop("f", "digits", page, ink, (0, 0, 70, 90)))
+    (masked,) = segment_field(FieldCrop("f", "digits", page[:10], ink, (0, 0, 70, 90)))
+    assert np.array_equal(masked.image, normalize_digit(ink))
+
+    def grey_share(a: np.ndarray) -> float:
+        return float(((a > 0.1) & (a < 0.9)).sum() / (a > 0.1).sum())
+
+    assert grey_share(crop.image) > grey_share(masked.image) + 0.08
+    assert crop.image.max() == 1.0
+
+
 def test_two_slanted_ones_touching_at_their_tops_are_two_digits(predictor) -> None:
     """'11' leaning apart, joined at the top (a 'V' upside down, as MNIST's '11' in seed
     2053's '1101.02'): as wide as two 1s (0.78 of its height), and each half a slanted
