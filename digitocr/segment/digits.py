@@ -360,14 +360,11 @@ def _shaded(b: Blob, field: FieldCrop, H: float, paper: float | None) -> npt.NDA
     if paper is None or mask is not b.crop():
         return mask
     x0, y0, x1, y1 = b.box
-    gray = field.gray[y0:y1, x0:x1].astype(np.float32)
-    inside = gray[mask > 0]
-    if inside.size < 20:
+    gray = field.gray[y0:y1, x0:x1]
+    ink_level = _ink_level(mask, gray, paper)
+    if ink_level is None:
         return mask
-    ink_level = float(np.percentile(inside, 5))
-    if paper - ink_level < 40:
-        return mask
-    dark = np.clip((paper - gray) / (paper - ink_level), 0.0, 1.0)
+    dark = np.clip((paper - gray.astype(np.float32)) / (paper - ink_level), 0.0, 1.0)
     near = cv2.dilate(mask, np.ones((3, 3), np.uint8)) > 0
     return (dark * near * 255).astype(np.uint8)
 
@@ -704,16 +701,23 @@ def _reopen(b: Blob, field: FieldCrop, H: float) -> npt.NDArray[Any]:
         return mask
     x0, y0, x1, y1 = b.box
     gray = field.gray[y0:y1, x0:x1]
-    inside = gray[mask > 0]
-    if inside.size < 20:
-        return mask
-    ink_level = float(np.percentile(inside, 5))
     paper = float(np.percentile(field.gray, 90))
-    if paper - ink_level < 40:
+    ink_level = _ink_level(mask, gray, paper)
+    if ink_level is None:
         return mask
     core = np.where((mask > 0) & (gray < ink_level + 0.5 * (paper - ink_level)), 255, 0)
     core = core.astype(np.uint8)
     return core if (core > 0).sum() >= 0.5 * (mask > 0).sum() else mask
+
+
+def _ink_level(mask: npt.NDArray[Any], gray: npt.NDArray[Any], paper: float) -> float | None:
+    """A blob's ink level on the grey page (the 5th percentile of its pixels); None when
+    it has too few pixels to tell, or its ink is within 40 grey levels of `paper`."""
+    inside = gray[mask > 0]
+    if inside.size < 20:
+        return None
+    ink_level = float(np.percentile(inside, 5))
+    return None if paper - ink_level < 40 else ink_level
 
 
 def _detach_dashes(b: Blob, band: tuple[float, float], H: float) -> list[Blob]:
