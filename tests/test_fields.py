@@ -270,6 +270,22 @@ def test_an_impossible_comb_date_takes_the_runner_up_of_an_unsure_digit() -> Non
     assert build_value(spec("date"), read) == "17/03/2024"
 
 
+def test_a_date_order_rules_out_the_other_reading() -> None:
+    """A template that says how its dates are written: month 17 is no DD/MM date, so an
+    unsure 7 takes its runner-up ('02/11/2023' read '02/17/2023', a 1 read as a 7),
+    where either order would take '02/17/2023' for the 17th of February."""
+    dmy = FieldSpec(name="f", type="date", locate=WHOLE, date_order="dmy")
+    mdy = FieldSpec(name="f", type="date", locate=WHOLE, date_order="mdy")
+    assert is_valid(spec("date"), "02/17/2023") and is_valid(spec("date"), "17/02/2023")
+    assert not is_valid(dmy, "02/17/2023") and is_valid(dmy, "17/02/2023")
+    assert is_valid(mdy, "02/17/2023") and not is_valid(mdy, "17/02/2023")
+    read = items("02172023")
+    read[3] = Item("7", 0.6, False, ("1", 0.35))
+    assert build_value(spec("date"), read) == "02/17/2023"
+    assert build_value(dmy, read) == "02/11/2023"
+    assert build_value(mdy, read) == "02/17/2023"
+
+
 def test_a_sure_digit_keeps_its_label_even_when_the_date_is_impossible() -> None:
     read = items("77032024")
     read[0] = Item("7", 0.98, False, ("1", 0.01))

@@ -20,6 +20,16 @@ def test_form_takes_its_rows_in_any_order() -> None:
     assert t.any_order and [f.name for f in t.fields] == ["account", "phone", "dob", "amount"]
 
 
+def test_the_built_in_dates_are_written_day_first() -> None:
+    """The cheque and the forms print DD/MM/YYYY (the README's contract); the cut-out
+    `date` template takes either order."""
+    for name in ("cheque", "form", "form-a4", "form-letter"):
+        t = load_template(name)
+        dates = [f for r in (t, *t.resolved) for f in r.fields if f.type == "date"]
+        assert dates and all(f.date_order == "dmy" for f in dates), name
+    assert load_template("date").fields[0].date_order == "any"
+
+
 def test_variants_resolve(tmp_path: Path) -> None:
     (tmp_path / "both.yaml").write_text(
         "name: both\nvariants: [form-a4, form-letter]\nfields:\n"
@@ -82,6 +92,11 @@ def test_unknown_template_lists_builtins() -> None:
             "unique",
         ),
         ("name: x\nmax_side: 100\nfields:\n  - {name: a, locate: [{method: whole}]}\n", "max_side"),
+        (
+            "name: x\nfields:\n"
+            "  - {name: a, type: date, date_order: ymd, locate: [{method: whole}]}\n",
+            "fields.0.date_order",
+        ),
         ("name: [unclosed\n", "not valid YAML"),
         ("- just\n- a list\n", "mapping"),
     ],

@@ -10,10 +10,19 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_valida
 
 from ..errors import TemplateError
 
-__all__ = ["BUILTIN_DIR", "FieldSpec", "Locate", "Template", "builtin_names", "load_template"]
+__all__ = [
+    "BUILTIN_DIR",
+    "DateOrder",
+    "FieldSpec",
+    "Locate",
+    "Template",
+    "builtin_names",
+    "load_template",
+]
 
 BUILTIN_DIR = Path(__file__).resolve().parent / "builtin"
 FieldType = Literal["digits", "amount", "date", "zip"]
+DateOrder = Literal["dmy", "mdy", "any"]
 Region = tuple[float, float, float, float]
 
 
@@ -57,6 +66,9 @@ class FieldSpec(BaseModel):
     locate: tuple[Locate, ...] = Field(min_length=1)
     length: tuple[int, int] | None = None  # allowed digit count [min, max]
     review_threshold: float | None = Field(None, ge=0, le=1)
+    # A date's day and month order as written: `dmy` (DD/MM/YYYY), `mdy` (MM/DD/YYYY, US
+    # cheques), or `any` (either makes a plausible date).
+    date_order: DateOrder = "any"
     # How `digitocr synth` draws this field (ignored when reading): label, position, cells.
     draw: dict[str, Any] | None = None
 
