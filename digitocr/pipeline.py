@@ -168,6 +168,10 @@ def _read_one(
         # valid forced reading however sure its digits: '26-01-1997' read '26/01/99', a
         # dash touching the year's 1 read as a 7, and both the year's 7s taken for slashes.
         forced = _surest_forced(read, spec, how, extra)
+        if forced is None and spec.type == "date" and extra == 1:
+            # No one split makes a date: three digits touching, read as one ('17/12/2013'
+            # read '17/12/29', its '013' a 9 at 0.0, its first 1 taken for a slash).
+            forced = _surest_forced(read, spec, how, 2)
         if forced is not None and (
             not is_valid(spec, value, how)
             or forced[1] > confidence

@@ -369,6 +369,22 @@ def test_a_date_that_took_crops_for_slashes_gives_way_to_a_forced_reading(monkey
     assert _scripted_field(monkeypatch, script).value == "01/05/2020"
 
 
+def test_a_date_no_one_split_makes_is_split_twice(monkeypatch) -> None:
+    """'17/12/2013' with its first 1 read as a slash and the year's '013' touching, read
+    as one 9 (not one digit): '17/12/29'. Split once, no date ('7/12/203' or '7/112/29');
+    twice, the year's four digits."""
+    script = {
+        (0, 0, False): "/7/12/29?",
+        (1, 0, False): "/7/12/203?",
+        (1, 1, False): "/7/112/29?",
+        (2, 0, False): "/7/12/2013",
+    }
+    result = _scripted_field(monkeypatch, script)
+    assert result.value == "17/12/2013" and result.valid and result.needs_review
+    del script[(2, 0, False)]  # nor twice: the reading as it was stays
+    assert _scripted_field(monkeypatch, script).value == "17/12/29"
+
+
 def test_a_pair_read_as_one_and_a_digit_read_as_two_are_swapped(monkeypatch) -> None:
     """'02/07/1996': the touching '02' read as a 9 (not one digit) and the 6's loop,
     apart from its stem, as a 0: eight digits, but no date. Split one, join one."""
