@@ -20,14 +20,19 @@ def test_form_takes_its_rows_in_any_order() -> None:
     assert t.any_order and [f.name for f in t.fields] == ["account", "phone", "dob", "amount"]
 
 
-def test_the_built_in_dates_are_written_day_first() -> None:
-    """The cheque and the forms print DD/MM/YYYY (the README's contract); the cut-out
-    `date` template takes either order."""
-    for name in ("cheque", "form", "form-a4", "form-letter"):
+def test_a_template_says_how_its_dates_are_written() -> None:
+    """The built-in cheque and forms take a date either way (bench-dev's cheques and forms
+    mix DD/MM and MM/DD); the worked example prints DD/MM/YYYY and says so."""
+    for name in ("cheque", "form", "form-a4", "form-letter", "date"):
         t = load_template(name)
         dates = [f for r in (t, *t.resolved) for f in r.fields if f.type == "date"]
-        assert dates and all(f.date_order == "dmy" for f in dates), name
-    assert load_template("date").fields[0].date_order == "any"
+        assert dates and all(f.date_order == "any" for f in dates), name
+    (dob,) = [
+        f
+        for f in load_template(ROOT / "pipelines" / "application-form.yaml").fields
+        if f.name == "dob"
+    ]
+    assert dob.date_order == "dmy"
 
 
 def test_variants_resolve(tmp_path: Path) -> None:
