@@ -947,6 +947,18 @@ def test_a_decimal_point_drawn_as_a_tick_above_the_baseline_is_a_separator(predi
     assert [p.separator for p in pieces] == ["", "", ".", "", ""]
 
 
+def test_a_comma_whose_tail_hangs_below_the_baseline_is_a_separator(predictor) -> None:
+    """'48,47' with the comma's tail drawn long, down under the digits (seed 2056's, read
+    '4847' and accepted: the amount a hundred times over)."""
+    ink = np.zeros((150, 420), np.uint8)
+    cv2.putText(ink, "48", (10, 100), cv2.FONT_HERSHEY_SIMPLEX, 3, 255, 9)
+    cv2.line(ink, (172, 78), (171, 96), 255, 8)  # the comma's head, in the line's lower half
+    cv2.line(ink, (171, 96), (162, 120), 255, 5)  # and its tail, well under the baseline
+    cv2.putText(ink, "47", (190, 100), cv2.FONT_HERSHEY_SIMPLEX, 3, 255, 9)
+    pieces = segment_field(_field(ink, "amount"), predictor)
+    assert [p.separator for p in pieces] == ["", "", ".", "", ""]
+
+
 def test_a_sliver_a_removed_ruling_cut_off_a_one_is_part_of_it(predictor) -> None:
     ink = np.zeros((130, 260), np.uint8)
     cv2.putText(ink, "4", (20, 105), cv2.FONT_HERSHEY_SIMPLEX, 3.0, 255, 8)

@@ -66,7 +66,8 @@ def _separator(b: Blob, band: tuple[float, float], H: float) -> str:
     ):
         return "."  # a point on the baseline (not a crumb of a removed underline below it)
     if (
-        0.12 * H <= b.h < 0.6 * H
+        # Its tail may hang well below the baseline, its top still in the line's lower half.
+        0.12 * H <= b.h < (0.9 if b.box[3] > bottom else 0.6) * H
         and b.w < 0.35 * H
         and b.w <= 1.5 * b.h + 2  # a comma is a stroke going down, not a flat dash
         and 0.65 < rel <= 1.35
