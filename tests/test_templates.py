@@ -102,6 +102,10 @@ def test_unknown_template_lists_builtins() -> None:
             "  - {name: a, type: date, date_order: ymd, locate: [{method: whole}]}\n",
             "fields.0.date_order",
         ),
+        (
+            "name: x\nfields:\n  - {name: a, date_order: dmy, locate: [{method: whole}]}\n",
+            "date_order is for date fields",
+        ),
         ("name: [unclosed\n", "not valid YAML"),
         ("- just\n- a list\n", "mapping"),
     ],

@@ -72,6 +72,12 @@ class FieldSpec(BaseModel):
     # How `digitocr synth` draws this field (ignored when reading): label, position, cells.
     draw: dict[str, Any] | None = None
 
+    @model_validator(mode="after")
+    def _check(self) -> FieldSpec:
+        if self.date_order != "any" and self.type != "date":
+            raise ValueError(f"date_order is for date fields, not type {self.type!r}")
+        return self
+
 
 class Template(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
