@@ -130,8 +130,23 @@ def builtin_names() -> list[str]:
 
 
 def _format_error(exc: ValidationError, path: str) -> str:
+    errors = exc.errors()
+    # A list whose items failed is also "too short" by the items that passed ('fields:
+    # Tuple should have at least 1 item after validation, not 0'): the items' own errors
+    # say why, so that one is left out.
+    errors = [
+        e
+        for e in errors
+        if not (
+            e["type"] == "too_short"
+            and any(
+                len(o["loc"]) > len(e["loc"]) and o["loc"][: len(e["loc"])] == e["loc"]
+                for o in errors
+            )
+        )
+    ]
     parts = []
-    for err in exc.errors()[:3]:
+    for err in errors[:3]:
         loc = ".".join(str(x) for x in err["loc"])
         parts.append(f"{loc or '(top)'}: {err['msg']}")
     return f"template {path} is invalid: " + "; ".join(parts)
