@@ -95,6 +95,18 @@ def _date(items: Sequence[Item], order: DateOrder = "any") -> str | None:
     # keeps those, and its one slash is more likely a slanted '1' ('24-03-/997').
     # Two slashes and two hyphens: each way is tried, slashes first (slanted 1s read as
     # slashes in '21-07-2018' are slashes with the hyphens dropped, and make no date).
+    # A hyphen drawn in two strokes is two hyphens in a row: one separator.
+    items = [
+        it
+        for k, it in enumerate(items)
+        if not (
+            k
+            and it.separator
+            and it.label in "-."
+            and items[k - 1].separator
+            and items[k - 1].label == it.label
+        )
+    ]
     seps = [i.label for i in items if i.separator]
     dashes = max("-.", key=seps.count)  # hyphens, or points if more
     drops = []

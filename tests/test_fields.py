@@ -88,6 +88,7 @@ def test_amount_points_that_cannot_group_thousands_make_it_invalid(read: str) ->
         ("21-11.-20/4", "21/11/2014", True),  # and a speck beside a hyphen is no separator
         ("21-11.2014", "21/11/2014", True),  # one hyphen and one point both separate
         ("2/-07-20/8", "21/07/2018", True),  # hyphens, and two slanted 1s read as '/'
+        ("1/-02--2012", "11/02/2012", True),  # a hyphen in two strokes, a 1 read as '/'
     ],
 )
 def test_dates(written: str, value: str, valid: bool) -> None:
