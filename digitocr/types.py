@@ -5,9 +5,11 @@ files -> Page -> AlignedPage -> FieldCrop -> DigitCrop -> Prediction -> FieldRes
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass, field
 from typing import Any
 
+import numpy as np
 import numpy.typing as npt
 
 __all__ = [
@@ -60,6 +62,12 @@ class FieldCrop:
     inner: Box | None = None  # the located box in field coordinates (the crop adds margins)
     frame: Box | None = None  # the printed box around the field, when it has one
     method: str = ""  # how the template located it: box, comb, line, trailing, region, whole
+
+    @functools.cached_property
+    def paper(self) -> float | None:
+        """The paper's grey level (the grey page's 90th percentile), taken once a field;
+        None when there is no grey page of the ink's size."""
+        return float(np.percentile(self.gray, 90)) if self.gray.shape == self.ink.shape else None
 
 
 @dataclass(frozen=True)

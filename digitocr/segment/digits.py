@@ -334,9 +334,8 @@ def segment_field(
     if field.kind == "amount":
         guessed.update(id(b) for b in _points_within_digits(items))
     out = []
-    paper = float(np.percentile(field.gray, 90)) if field.gray.shape == field.ink.shape else None
     for b, sep in items:
-        shaded = None if sep else _shaded(b, field, H, paper)
+        shaded = None if sep else _shaded(b, field, H)
         img = np.zeros((28, 28), np.float32) if shaded is None else normalize_digit(shaded)
         out.append(
             DigitCrop(
@@ -350,14 +349,15 @@ def segment_field(
     return out
 
 
-def _shaded(b: Blob, field: FieldCrop, H: float, paper: float | None) -> npt.NDArray[Any]:
+def _shaded(b: Blob, field: FieldCrop, H: float) -> npt.NDArray[Any]:
     """The crop the classifier reads. MNIST's digits are grey at their edges (scanned pen
     strokes, anti-aliased), a binarised blob's hard and wider (page crops: 27% more pixels
     over half than the MNIST images they came from): the blob's ink is read back from the
-    grey page as darkness between `paper` (the field's) and its own ink level, within a
+    grey page as darkness between the field's paper level and its own ink level, within a
     pixel of its mask. The mask as it is where a heavy pen's blob is re-cut (`_reopen`),
     the field has no grey page of its size, or the ink is too faint to tell from it."""
     mask = _reopen(b, field, H)
+    paper = field.paper
     if paper is None or mask is not b.crop():
         return mask
     x0, y0, x1, y1 = b.box
@@ -698,11 +698,11 @@ def _reopen(b: Blob, field: FieldCrop, H: float) -> npt.NDArray[Any]:
     blob's own pixels halfway between its ink and the paper, from the grey page.
     """
     mask = b.crop()
-    if field.gray.shape != field.ink.shape or stroke_width(mask) < _THICK * H:
+    paper = field.paper
+    if paper is None or stroke_width(mask) < _THICK * H:
         return mask
     x0, y0, x1, y1 = b.box
     gray = field.gray[y0:y1, x0:x1]
-    paper = float(np.percentile(field.gray, 90))
     ink_level = _ink_level(mask, gray, paper)
     if ink_level is None:
         return mask
