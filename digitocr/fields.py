@@ -7,7 +7,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from .segment.split import HARDLY_ANY
+from .segment.split import HARDLY_ANY, NOT_ONE
 from .templates.schema import DateOrder, FieldSpec
 
 __all__ = [
@@ -66,7 +66,6 @@ def _amount(items: Sequence[Item]) -> str | None:
     return text
 
 
-_NOT_ONE = 0.5  # under this a crop reads as not one digit (the reject output's floor)
 _NONE = HARDLY_ANY  # under this, as hardly any digit (touching pairs read so: 0.00-0.04)
 _SEP_LIKE = {"1", "7"}  # what a slash the detector missed is read as
 
@@ -338,7 +337,7 @@ def _year_unsure(items: Sequence[Item]) -> bool:
     likely four digits, some touching, than a year written short."""
     seps = [k for k, i in enumerate(items) if i.separator]
     year = [i for i in items[seps[-1] + 1 :] if not i.separator] if seps else []
-    return len(year) == 2 and min(i.confidence for i in year) < _NOT_ONE
+    return len(year) == 2 and min(i.confidence for i in year) < NOT_ONE
 
 
 def missing_digits(

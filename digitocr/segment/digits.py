@@ -22,6 +22,7 @@ from .blobs import Blob, components, holes, piece, union, x_overlap
 from .normalize import normalize_digit, stroke_width
 from .split import (
     HARDLY_ANY,
+    NOT_ONE,
     WIDEST,
     Scorer,
     bend,
@@ -316,7 +317,7 @@ def segment_field(
             items = seps + [(b, "") for b in forced]
     items.sort(key=lambda t: t[0].cx)
     if fuse_cents and score is not None:
-        items = _fused_cents(items, field, H, score, guessed, 0.0 if anyhow else _NOT_ONE)
+        items = _fused_cents(items, field, H, score, guessed, 0.0 if anyhow else NOT_ONE)
     if fuse_pair and score is not None:
         at = [k for k, (_, sep) in enumerate(items) if not sep]
         pairs = [(a, b) for a, b in itertools.pairwise(at) if b == a + 1]
@@ -424,9 +425,9 @@ def _loop_chain(b: Blob, H: float, score: Scorer | None) -> tuple[list[Blob], bo
         return [b], False
     probs = score([normalize_digit(x.crop()) for x in (b, *pieces)])
     whole = float(probs[0].max())
-    if whole >= _NOT_ONE and float(probs[1:].max(axis=1).min()) <= whole:
+    if whole >= NOT_ONE and float(probs[1:].max(axis=1).min()) <= whole:
         return [b], False
-    return pieces, whole < _NOT_ONE
+    return pieces, whole < NOT_ONE
 
 
 def _without_end_marks(items: list[tuple[Blob, str]], H: float) -> list[tuple[Blob, str]]:
@@ -507,9 +508,6 @@ def _joined_surest(
     return [*items[:a], (unions[best], ""), *items[b + 1 :]]
 
 
-# Under this confidence a blob reads as "not one digit" (the model's reject output at
-# its floor leaves a digit at most 0.5).
-_NOT_ONE = 0.5
 # A blob the cuts at valleys left whole is cut where two digits read surest only under
 # this: MNIST digits drawn oddly or in pieces (a 3 of two arcs, a 2 with a long foot)
 # read 0.2-0.5 whole and cut into '11' or '12'; touching pairs read lower.

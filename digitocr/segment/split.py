@@ -12,7 +12,16 @@ from ..types import Box
 from .blobs import Blob, holes, piece, upright
 from .normalize import normalize_digit
 
-__all__ = ["HARDLY_ANY", "WIDEST", "Scorer", "bend", "cut_at_cells", "force_splits", "split"]
+__all__ = [
+    "HARDLY_ANY",
+    "NOT_ONE",
+    "WIDEST",
+    "Scorer",
+    "bend",
+    "cut_at_cells",
+    "force_splits",
+    "split",
+]
 
 # Classifies a list of 28x28 crops -> (N, 10) probabilities.
 Scorer = Callable[[Sequence[npt.NDArray[Any]]], npt.NDArray[Any]]
@@ -32,7 +41,9 @@ def rejects(score: Scorer) -> bool:
 _SPLIT = (0.7, 1.15, 1.0, 0.9)
 # 99th and 90th percentiles of width / height per class on MNIST train (ink > 64).
 WIDEST = (1.43, 1.0, 1.67, 1.25, 1.25, 1.67, 1.11, 1.25, 1.25, 1.05)
-_ONE = 0.5  # a whole read at this or more is one digit, if the model has a reject output
+# Under this a crop reads as not one digit (the reject output's floor); a whole read at
+# this or more is one digit, if the model has a reject output. Fields use the same line.
+NOT_ONE = 0.5
 # Under this a crop reads as hardly any digit (touching pairs read 0.00-0.04): segmentation
 # and the field rules (fields.py) use the same line.
 HARDLY_ANY = 0.1
@@ -187,7 +198,7 @@ def split(b: Blob, H: float, score: Scorer | None, width: float) -> list[Blob]:
         return [b]
     if len(path) <= 1:
         return [b]
-    if not pair and raw_whole >= _ONE and rejects(score):
+    if not pair and raw_whole >= NOT_ONE and rejects(score):
         # Read as one digit by a model that tells pairs from digits (its reject output):
         # one, though its pieces read surer (real cheques: a cursive 0 with a loop inside
         # cut into '62', an 8 with a long tail into '83'; generated MNIST pages never
