@@ -358,14 +358,10 @@ def _shaded(b: Blob, field: FieldCrop, H: float) -> npt.NDArray[Any]:
     pixel of its mask. The mask as it is where a heavy pen's blob is re-cut (`_reopen`),
     the field has no grey page of its size, or the ink is too faint to tell from it."""
     mask = _reopen(b, field, H)
-    paper = field.paper
-    if paper is None or mask is not b.crop():
+    levels = None if mask is not b.crop() else _grey_levels(b, mask, field)
+    if levels is None:
         return mask
-    x0, y0, x1, y1 = b.box
-    gray = field.gray[y0:y1, x0:x1]
-    ink_level = _ink_level(mask, gray, paper)
-    if ink_level is None:
-        return mask
+    gray, paper, ink_level = levels
     dark = np.clip((paper - gray.astype(np.float32)) / (paper - ink_level), 0.0, 1.0)
     near = cv2.dilate(mask, np.ones((3, 3), np.uint8)) > 0
     return (dark * near * 255).astype(np.uint8)
@@ -696,27 +692,31 @@ def _reopen(b: Blob, field: FieldCrop, H: float) -> npt.NDArray[Any]:
     blob's own pixels halfway between its ink and the paper, from the grey page.
     """
     mask = b.crop()
-    paper = field.paper
-    if paper is None or stroke_width(mask) < _THICK * H:
+    levels = None if stroke_width(mask) < _THICK * H else _grey_levels(b, mask, field)
+    if levels is None:
         return mask
-    x0, y0, x1, y1 = b.box
-    gray = field.gray[y0:y1, x0:x1]
-    ink_level = _ink_level(mask, gray, paper)
-    if ink_level is None:
-        return mask
+    gray, paper, ink_level = levels
     core = np.where((mask > 0) & (gray < ink_level + 0.5 * (paper - ink_level)), 255, 0)
     core = core.astype(np.uint8)
     return core if (core > 0).sum() >= 0.5 * (mask > 0).sum() else mask
 
 
-def _ink_level(mask: npt.NDArray[Any], gray: npt.NDArray[Any], paper: float) -> float | None:
-    """A blob's ink level on the grey page (the 5th percentile of its pixels); None when
-    it has too few pixels to tell, or its ink is within 40 grey levels of `paper`."""
+def _grey_levels(
+    b: Blob, mask: npt.NDArray[Any], field: FieldCrop
+) -> tuple[npt.NDArray[Any], float, float] | None:
+    """A blob's grey page, the field's paper level and the blob's ink level (the 5th
+    percentile of its pixels under `mask`); None when the field has no grey page of its
+    size, the blob too few pixels to tell, or ink within 40 grey levels of the paper."""
+    paper = field.paper
+    if paper is None:
+        return None
+    x0, y0, x1, y1 = b.box
+    gray = field.gray[y0:y1, x0:x1]
     inside = gray[mask > 0]
     if inside.size < 20:
         return None
     ink_level = float(np.percentile(inside, 5))
-    return None if paper - ink_level < 40 else ink_level
+    return None if paper - ink_level < 40 else (gray, paper, ink_level)
 
 
 def _detach_dashes(b: Blob, band: tuple[float, float], H: float) -> list[Blob]:
