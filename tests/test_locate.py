@@ -700,6 +700,31 @@ def test_trailing_zip_plus_4_goes_on_over_a_smaller_digit_with_its_hyphen() -> N
     assert len([h for h in heights if h > 15]) == 9, "and the small one"
 
 
+def test_trailing_zip_plus_4_goes_on_over_its_hyphen_to_five_digits_no_taller_than_the_type() -> (
+    None
+):
+    """A ZIP+4 whose first five are written about as tall as the typed capitals, the last
+    of them a 5 with its bar apart, and its last four taller, the hyphen close to both:
+    the whole ZIP+4, not its last four (a seed 2055 envelope's '21585-6572' read '6572')."""
+    mask = np.zeros((800, 1200), np.uint8)
+    for row, text in enumerate(("CASEY PATEL", "9 HARBOR WAY", "SALEM, OR")):
+        cv2.putText(mask, text, (300, 300 + 50 * row), cv2.FONT_HERSHEY_SIMPLEX, 1.0, 255, 2)
+    x = _city_end() + 28
+    for _ in range(5):  # 25 px tall (the capitals 22), 3 px apart
+        cv2.ellipse(mask, (x + 13, 389), (12, 10), 0, 0, 360, 255, 3)
+        x += 31
+    cv2.line(mask, (x + 1, 388), (x + 5, 372), 255, 3)  # a 5's bar, apart from its body
+    cv2.line(mask, (x + 10, 386), (x + 21, 386), 255, 3)  # the hyphen, 3 px from each
+    x += 26
+    for h in (40, 41, 40, 42):
+        cv2.ellipse(mask, (x + 13, 400 - h // 2), (12, h // 2), 0, 0, 360, 255, 3)
+        x += 31
+    heights = _trailing_heights(mask)
+    assert len([h for h in heights if h > 30]) == 4, "the last four"
+    assert len([h for h in heights if 23 < h < 30]) == 5, "and the first five"
+    assert 21 in heights and 5 in heights, "the bar and the hyphen"
+
+
 def test_trailing_zip_written_no_taller_than_the_type_is_not_a_stray_stroke_after_it() -> None:
     from digitocr.templates.trailing import trailing_group
 

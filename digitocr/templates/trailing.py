@@ -173,10 +173,7 @@ def _taller_tail(comps: list[npt.NDArray[Any]], typed: float) -> list[npt.NDArra
         if st[3] >= 1.15 * typed:
             group.append(rest.pop())
             continue
-        # A hyphen: flat, short, in the middle band of the digits (a 5's bar on top is
-        # not one).
-        mid = st[1] + st[3] / 2
-        if group and st[3] < 0.5 * typed and st[2] > st[3] and top + band < mid < bottom - band:
+        if group and _hyphen(st, 0.5 * typed, top + band, bottom - band):
             group.append(rest.pop())
             continue
         if group and _bar_over_body(rest, 0.5 * typed, 1.15 * typed):
@@ -198,18 +195,38 @@ def _taller_tail(comps: list[npt.NDArray[Any]], typed: float) -> list[npt.NDArra
     # The gap to the furthest right any of them reaches: a crumb of a digit (a 6's top
     # drawn apart, a speck between two digits) is no gap.
     gap = _TAIL_GAP * ref
+    hyphen = None
     while rest:
         apart = group[-1][0] - max(st[0] + st[2] for st in rest)
         # Fewer than five pieces are no ZIP: handwriting before them a hyphen's width
         # away goes on with it (a ZIP+4's '-2' written small, the hyphen joined to it).
         if apart >= gap and not (len(group) < 5 and apart < ref and rest[-1][3] >= 1.15 * typed):
             break
+        if (
+            len(group) < 5
+            and hyphen is None
+            and _hyphen(rest[-1], 0.5 * ref, top + band, bottom - band)
+        ):
+            # A ZIP+4's hyphen with its first five before it, written no taller than the
+            # type: they go on with it if they come as close.
+            hyphen = rest.pop()
+            group.append(hyphen)
+            continue
         if rest[-1][3] < 0.5 * ref:
             if not _bar_over_body(rest, 0.5 * ref, 0.5 * ref, near=gap):
                 break
             group.append(rest.pop())
         group.append(rest.pop())
+    if group[-1] is hyphen:
+        group.pop()  # nothing came with it
     return group
+
+
+def _hyphen(st: npt.NDArray[Any], short: float, upper: float, lower: float) -> bool:
+    """Whether a piece is a hyphen: flat, under `short` high, its middle between `upper`
+    and `lower` (the digits' middle band; a 5's bar on top is not one)."""
+    mid = st[1] + st[3] / 2
+    return bool(st[3] < short and st[2] > st[3] and upper < mid < lower)
 
 
 def _stray_stroke(comps: list[npt.NDArray[Any]]) -> bool:
