@@ -497,6 +497,58 @@ def test_a_hyphen_written_into_the_next_digit_is_a_separator(predictor) -> None:
     assert rec.fields["date"].value == "19/04/2026"
 
 
+def test_a_hyphen_drawn_high_into_a_narrow_one_is_cut_off_and_a_sevens_bar_is_not() -> None:
+    """'-1' in a date (seed 2058's '08-01-1997', read '7'): the hyphen a quarter of the
+    way down the line, the 1 a fifth of the line's height wide."""
+    from digitocr.segment.blobs import components
+    from digitocr.segment.digits import _detach_dashes, _separator
+
+    ink = np.zeros((100, 200), np.uint8)
+    band, h = (20.0, 80.0), 60.0
+    cv2.line(ink, (20, 38), (48, 38), 255, 6)  # the hyphen, 0.25-0.35 down the line
+    cv2.line(ink, (56, 20), (50, 79), 255, 6)  # the 1 it runs into, 13 px wide
+    cv2.line(ink, (110, 22), (150, 22), 255, 6)  # a 7: its bar at the top ...
+    cv2.line(ink, (150, 22), (132, 79), 255, 6)  # ... and its stem
+    one, seven = sorted(components(ink), key=lambda b: b.box[0])
+    hyphen, rest = _detach_dashes(one, band, h)
+    assert _separator(hyphen, band, h) == "-"
+    assert rest.h == one.h and rest.w <= 14, "the whole 1"
+    assert _detach_dashes(seven, band, h) == [seven]
+
+
+def test_a_fours_bar_running_on_past_its_stem_is_not_cut_off_as_a_dash() -> None:
+    """Seed 2048's '17/04/2028': the 4's bar runs on to the right of its stem, rising,
+    thin and in the middle of the line; cut off, the 4 read as a sure 9 (accepted). What
+    comes off must be flat as a dash is."""
+    from digitocr.segment.blobs import components
+    from digitocr.segment.digits import _detach_dashes
+
+    ink = np.zeros((100, 200), np.uint8)
+    cv2.line(ink, (60, 22), (40, 58), 255, 6)  # a 4: its arm down to the left,
+    cv2.line(ink, (40, 58), (70, 58), 255, 6)  # its bar ...
+    cv2.line(ink, (70, 58), (90, 46), 255, 6)  # ... running on past the stem, rising
+    cv2.line(ink, (66, 30), (66, 79), 255, 6)  # the stem
+    (four,) = components(ink)
+    assert _detach_dashes(four, (20.0, 80.0), 60.0) == [four]
+
+
+def test_a_dash_cut_off_a_blob_takes_no_sliver_of_the_stroke_over_it() -> None:
+    """A stroke running off a digit at 0.6 of the line's height under the end of a bow
+    at 0.27 (a 2's looped foot): only columns with one run of ink are the dash's."""
+    from digitocr.segment.blobs import components
+    from digitocr.segment.digits import _detach_dashes
+
+    ink = np.zeros((100, 200), np.uint8)
+    band, h = (20.0, 80.0), 60.0
+    cv2.line(ink, (40, 22), (40, 78), 255, 6)  # a stem, full height
+    cv2.line(ink, (40, 56), (90, 56), 255, 6)  # the stroke running off it
+    cv2.line(ink, (40, 36), (52, 36), 255, 4)  # the end of a bow over it
+    (blob,) = components(ink)
+    body, dash = _detach_dashes(blob, band, h)
+    assert dash.box[0] > 52 and dash.h <= 8, "the flat stroke alone"
+    assert body.h == blob.h
+
+
 def test_a_straight_two_with_a_foot_is_not_a_slash() -> None:
     from digitocr.segment.blobs import components
     from digitocr.segment.digits import _separator
