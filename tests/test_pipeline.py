@@ -385,6 +385,18 @@ def test_a_date_no_one_split_makes_is_split_twice(monkeypatch) -> None:
     assert _scripted_field(monkeypatch, script).value == "17/12/29"
 
 
+def test_an_amount_with_a_digit_in_two_strokes_is_read_with_them_joined(monkeypatch) -> None:
+    """'19274' with its 4's stem written apart: '192747', the stem a 7 at 0.37. The pair
+    likeliest to be one digit joined reads '19274', surer: kept, under review."""
+    script = {(0, 0, False): "192747?", (0, 0, True): "19274", (0, 1, True): "1?9247?"}
+    result = _scripted_field(monkeypatch, script, kind="amount")
+    assert result.value == "19274" and result.valid and result.needs_review
+    script[(0, 0, True)] = "1924?7?"  # joined, no surer: the reading as it was
+    assert _scripted_field(monkeypatch, script, kind="amount").value == "192747"
+    script = {(0, 0, False): "192747", (0, 0, True): "19274"}  # every digit sure: as read
+    assert _scripted_field(monkeypatch, script, kind="amount").value == "192747"
+
+
 def test_a_pair_read_as_one_and_a_digit_read_as_two_are_swapped(monkeypatch) -> None:
     """'02/07/1996': the touching '02' read as a 9 (not one digit) and the 6's loop,
     apart from its stem, as a 0: eight digits, but no date. Split one, join one."""
