@@ -219,12 +219,13 @@ def _read_one(
         and any(not i.separator and i.confidence < _UNSURE_PIECE for i in items)
     ):
         # An unsure digit in an amount: a digit written in two strokes side by side (a 4
-        # with its arm apart read '14', the 0.37 7; a 0 broken in two read '10'). Join
-        # the pair likeliest to be one digit; kept when valid and surer, a guess, so
-        # reviewed.
-        paired = _surest_forced(read, spec, how, 0, pair=True)
-        if paired is not None and paired[1] > confidence:
-            value, confidence, digits = paired[0], paired[1] * _FORCED, paired[2]
+        # with its stem apart read '47', the stem a 7 at 0.37; a 0 broken in two read
+        # '10'). Join the pair likeliest to be one digit; kept when valid and surer, a
+        # guess, so reviewed. One pair only: trying the next two as well gained one real
+        # amount of 1,080 and read them a sixth slower again.
+        p_value, p_conf, p_digits, p_items = read(0, 0, pair=True)
+        if p_items and is_valid(spec, p_value, how) and p_conf > confidence:
+            value, confidence, digits = p_value, p_conf * _FORCED, p_digits
     if not field.cells and mixed_up(spec, items):
         # The right count, but a crop reads as hardly any digit: two touching digits read
         # as one, made up for by one digit read as two ('02/07/1996' read '9/07/19960': the
