@@ -48,6 +48,11 @@ def _digit_height(blobs: list[Blob], field_h: int) -> float:
     return float(np.percentile(sizable, 75)) if sizable else float(field_h)
 
 
+def _flat(b: Blob, H: float) -> bool:
+    """Flat as a dash is: under 0.28 of the digit height high, 1.3 times as wide."""
+    return b.h < 0.28 * H and b.w >= 1.3 * b.h
+
+
 def _separator(b: Blob, band: tuple[float, float], H: float) -> str:
     """'.', '-', '/' or '' (not a separator), by size, shape and position in the line."""
     top, bottom = band
@@ -76,7 +81,7 @@ def _separator(b: Blob, band: tuple[float, float], H: float) -> str:
         and b.box[1] > top + 0.45 * H
     ):
         return "."  # a comma or a point drawn as a tick: low, small, near the baseline
-    if b.h < 0.28 * H and b.w >= 1.3 * b.h and 0.15 * H <= b.w <= 1.1 * H and 0.25 < rel < 0.8:
+    if _flat(b, H) and 0.15 * H <= b.w <= 1.1 * H and 0.25 < rel < 0.8:
         return "-"
     if b.h >= 0.5 * H and b.w >= 0.25 * b.h:
         fill = area / max(1, b.w * b.h)
@@ -751,7 +756,7 @@ def _detach_dashes(b: Blob, band: tuple[float, float], H: float) -> list[Blob]:
     edges = [0, *([left] if at_left else []), *([cut] if at_right else []), b.w]
     pieces = [piece(b, x0, x1) for x0, x1 in itertools.pairwise(edges)]
     ends = ([pieces[0]] if at_left else []) + ([pieces[-1]] if at_right else [])
-    if any(p is None or p.h >= 0.28 * H or p.w < 1.3 * p.h for p in ends):
+    if any(p is None or not _flat(p, H) for p in ends):
         return [b]  # what would come off is not flat as a dash is (a 4's arm)
     return [p for p in pieces if p is not None] or [b]
 
