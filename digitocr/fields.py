@@ -13,6 +13,7 @@ from .templates.schema import DateOrder, FieldSpec
 __all__ = [
     "Item",
     "build_value",
+    "digit_count",
     "is_valid",
     "missing_digits",
     "mixed_up",
@@ -20,6 +21,11 @@ __all__ = [
     "without_lone_point",
     "zip_after_state",
 ]
+
+
+def digit_count(value: str | None) -> int:
+    """How many digits a value holds (0 for none)."""
+    return sum(c.isdigit() for c in value or "")
 
 
 @dataclass(frozen=True)
@@ -257,7 +263,7 @@ def is_valid(spec: FieldSpec, value: str | None, method: str = "") -> bool:
     the end of a US address line (`trailing`) has 5 or 9 digits, nothing between."""
     if value is None:
         return False
-    n = sum(c.isdigit() for c in value)
+    n = digit_count(value)
     if spec.length and not spec.length[0] <= n <= spec.length[1]:
         return False
     if spec.type == "amount":
@@ -356,7 +362,7 @@ def missing_digits(
     if n == 0:
         return 0
     if spec.type == "date":
-        d = sum(c.isdigit() for c in value or "")
+        d = digit_count(value)
         if d in (5, 7) or (n in (5, 7) and d < n) or (n >= 7 and d < min(n, 8)):
             return 1
         if n in (5, 7) and _hardly_a_digit(items):

@@ -22,6 +22,7 @@ from .errors import DigitocrError
 from .fields import (
     Item,
     build_value,
+    digit_count,
     is_valid,
     missing_digits,
     mixed_up,
@@ -178,7 +179,7 @@ def _read_one(
         if forced is not None and (
             not is_valid(spec, value, how)
             or forced[1] > confidence
-            or (spec.type == "date" and _digits(value) < sum(not i.separator for i in items))
+            or (spec.type == "date" and digit_count(value) < sum(not i.separator for i in items))
         ):
             value, confidence, digits = forced[0], forced[1] * _FORCED, forced[2]
     if spec.type == "amount" and not field.cells and _three_after_point(items):
@@ -279,10 +280,6 @@ def _surest_forced(
     return best
 
 
-def _digits(value: str | None) -> int:
-    return sum(c.isdigit() for c in value or "")
-
-
 def _after_point(items: list[Item]) -> list[Item] | None:
     """The items after the last decimal point or comma; None without one."""
     points = [k for k, i in enumerate(items) if i.separator and i.label in ".,"]
@@ -357,7 +354,7 @@ def _reading(
         # A decimal point that may be a crumb of a digit (segment_field): the value's
         # scale rests on it ('20901' read '209.01'), so a person checks it.
         confidence *= _FORCED
-    if value is not None and sum(c.isdigit() for c in value) != len(digits):
+    if value is not None and digit_count(value) != len(digits):
         confidence *= 0.8  # the value reinterprets a piece (a '1' read as a slash, or back)
     return value, confidence, digits, items
 
