@@ -335,6 +335,28 @@ def test_a_six_whose_stem_stands_apart_from_its_loop_stays_one_digit() -> None:
     assert len(split(blob, float(blob.h), score, width=40.0)) == 1, "a 6, not '10'"
 
 
+def test_a_first_digit_with_a_long_lead_in_stroke_is_cut_from_the_digits_it_touches(
+    predictor,
+) -> None:
+    """'204' in one blob, the 2 begun with a stroke along the line from its left (seed
+    2059's '20449.73' read '249.73', its '204' one blob): the 2 with its lead-in is 1.5
+    digit heights wide, wider than a piece between two cuts may be anywhere else."""
+    from digitocr.segment.blobs import components
+    from digitocr.segment.normalize import normalize_digit
+    from digitocr.segment.split import split
+
+    ink = np.zeros((120, 260), np.uint8)
+    lead = np.array([(6, 70), (10, 88), (20, 97), (58, 97)], np.int32)
+    cv2.polylines(ink, [lead], False, 255, 9)
+    for k, digit in enumerate("204"):
+        cv2.putText(ink, digit, (50 + 46 * k, 100), cv2.FONT_HERSHEY_SIMPLEX, 3, 255, 9)
+    (blob,) = components(ink)
+    pieces = split(blob, 64.0, predictor, width=45.0)
+    crops = [normalize_digit(p.crop()) for p in pieces]
+    assert [int(np.argmax(p)) for p in predictor(crops)] == [2, 0, 4]
+    assert pieces[0].box[0] == blob.box[0], "the lead-in goes with the 2"
+
+
 def test_a_piece_much_shorter_than_the_digits_is_not_split_off_as_one() -> None:
     from digitocr.segment.blobs import components
     from digitocr.segment.split import split

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Collection, Sequence
 from typing import Any
 
 import numpy as np
@@ -99,13 +99,23 @@ def split(b: Blob, H: float, score: Scorer | None, width: float) -> list[Blob]:
     cuts = [0, *_valleys(proj, H), len(proj)]
     if len(cuts) <= 2:
         return [b]
+    # A piece is at most 1.25 digit heights wide; the first up to 1.7 (MNIST's widest 2s
+    # and 5s are 1.67 of their height): a first digit begun with a stroke along the line
+    # from its left ('204' in one blob, its 2 with a lead-in, read as one 2). Wider than
+    # 1.25, such a piece must read a hundredth surer than a path without it: the field's
+    # reading halves a digit 1.3 times as wide as tall, so where both read right (a 2's
+    # long foot left to the 4 it touches or taken into the 2) the narrower is kept.
     spans = [
         (i, j)
         for i in range(len(cuts))
         for j in range(i + 1, len(cuts))
-        if 0.2 * H <= cuts[j] - cuts[i] <= 1.25 * H or (i, j) == (0, len(cuts) - 1)
+        if 0.2 * H <= cuts[j] - cuts[i] <= (1.7 if i == 0 else 1.25) * H
+        or (i, j) == (0, len(cuts) - 1)
     ]
     pieces = {(i, j): piece(b, cuts[i], cuts[j], cols) for i, j in spans}
+    lead_in = {
+        (i, j) for i, j in spans if cuts[j] - cuts[i] > 1.25 * H and (i, j) != (0, len(cuts) - 1)
+    }
     # A piece under 2/3 of the digit height is part of one (a 2's foot, a 9's loop),
     # unless it is a small zero standing on the line (cursive '000' written small after
     # taller digits): it must read as a 0 (below).
@@ -149,7 +159,7 @@ def split(b: Blob, H: float, score: Scorer | None, width: float) -> list[Blob]:
             s_of[whole_key] **= 0.5
         wide = b.w > _WIDE[label] * b.h
     whole = s_of.get(whole_key, 0.0)
-    path = _best_path(s_of, len(cuts), conf, whole_key, pieces)
+    path = _best_path(s_of, len(cuts), conf, whole_key, pieces, lead_in)
     if len(path) <= 1 and wide:
         # A whole wider than nine in ten MNIST digits of its class, read as surely as two
         # digits of the blob's full height side by side (a '1' touching a '7'): the pair.
@@ -167,7 +177,7 @@ def split(b: Blob, H: float, score: Scorer | None, width: float) -> list[Blob]:
             and p.w >= _NARROW[label_of[k]] * p.h
             and (label_of[k] != 1 or bend(p) < _STRAIGHT)
         }
-        pair_path = _best_path(full, len(cuts), conf, whole_key, pieces)
+        pair_path = _best_path(full, len(cuts), conf, whole_key, pieces, lead_in)
         if len(pair_path) == 2 and np.prod([full[k] for k in pair_path]) >= 0.99 * whole:
             path = pair_path
     if (
@@ -213,8 +223,10 @@ def _best_path(
     conf: float,
     whole_key: tuple[int, int],
     pieces: dict[tuple[int, int], Blob | None],
+    lead_in: Collection[tuple[int, int]] = (),
 ) -> list[tuple[int, int]]:
-    """Best path from cut 0 to the last cut; a piece under `conf` may only be the whole.
+    """Best path from cut 0 to the last cut; a piece under `conf` may only be the whole,
+    and one in `lead_in` counts at 0.99 of its confidence.
 
     Neighbours must sit side by side on the line: their heights overlap by 3/4 of the
     lower one and their feet are level within 0.3 of the taller (an 8's loops, cut apart,
@@ -235,6 +247,8 @@ def _best_path(
         sc = s_of[(i, j)]
         if sc < conf and (i, j) != whole_key:
             continue
+        if (i, j) in lead_in:
+            sc *= 0.99
         if i == 0:
             best[(i, j)] = (sc, [(i, j)])
             continue
