@@ -32,7 +32,7 @@ from .fields import (
 )
 from .imaging.binarize import binarize, drop_scan_border, normalize_gray
 from .imaging.deskew import estimate_skew, rotate
-from .imaging.orientation import line_direction
+from .imaging.orientation import corner_mark, line_direction
 from .segment.digits import segment_field
 from .templates.locate import comb_rows, locate_fields, page_structure
 from .templates.schema import FieldSpec, Template
@@ -631,7 +631,9 @@ def _read_oriented(
     `_LEAST_EVIDENCE` a field. A way tried later replaces the reading in hand only if it
     reads at least `_LEAST_EVIDENCE` and twice as well (`_LATER_WAY`; better is enough
     for the sideways ways of a page whose lines run down it), or better with more fields
-    accepted.
+    accepted. A template's corner `mark` (`corner_mark`), where it tells, settles upright
+    against upside down for a page not turned a quarter: upright, it is never read
+    upside down; upside down, it is read so first.
     """
     n = len(template.fields)
     turned = _aspect_turned(page, template)
@@ -641,6 +643,14 @@ def _read_oriented(
     else:
         groups = [[0], [180]]
         as_is = align(page, deskew=deskew, max_side=template.max_side)
+        way = corner_mark(as_is.ink, template.mark) if template.mark else None
+        if way == 0:
+            # The template's mark in its corner and not in the opposite one (an
+            # envelope's stamp): upright, never read upside down; still sideways if
+            # its lines say so (below).
+            groups = [[0]]
+        elif way == 180:
+            groups = [[180], [0]]  # the mark in the opposite corner: upside down first
     best: tuple[AlignedPage, dict[str, FieldResult], int] | None = None
     best_group = 0
     for k, group in enumerate(groups):

@@ -6,7 +6,7 @@ from hypothesis import strategies as st
 
 from digitocr.imaging.binarize import binarize, drop_scan_border, normalize_gray
 from digitocr.imaging.deskew import estimate_skew, rotate
-from digitocr.imaging.orientation import line_direction
+from digitocr.imaging.orientation import corner_mark, line_direction
 
 
 def _text_page(angle: float, seed: int = 0) -> np.ndarray:
@@ -45,6 +45,33 @@ def test_lines_of_text_tell_a_page_turned_a_quarter(angle: float) -> None:
     assert line_direction(ink) > 0.17
     assert line_direction(np.ascontiguousarray(np.rot90(ink))) < -0.17
     assert line_direction(np.zeros((300, 400), np.uint8)) == 0.0
+
+
+def _envelope_ink(stamp: bool = True, frame: bool = False) -> np.ndarray:
+    """The ink of an envelope 2200 x 1100: address lines in the middle, a stamp's box
+    top right, and (`frame`) the dark border of a scan all round."""
+    ink = np.zeros((1100, 2200), np.uint8)
+    for i in range(3):
+        cv2.rectangle(ink, (800, 480 + 80 * i), (1500, 520 + 80 * i), 255, -1)
+    if stamp:
+        cv2.rectangle(ink, (1880, 70), (2090, 300), 255, 4)
+        cv2.rectangle(ink, (1915, 170), (2050, 200), 255, -1)  # its printed word
+    if frame:
+        cv2.rectangle(ink, (0, 0), (2199, 1099), 255, 25)
+    return ink
+
+
+@pytest.mark.parametrize("frame", [False, True])
+def test_a_stamp_in_its_corner_tells_the_way_up(frame: bool) -> None:
+    ink = _envelope_ink(frame=frame)
+    turned = np.ascontiguousarray(ink[::-1, ::-1])
+    assert corner_mark(ink, "top-right") == 0
+    assert corner_mark(turned, "top-right") == 180
+    # A template whose mark is in another corner learns nothing from this one.
+    assert corner_mark(ink, "top-left") is None
+    # No stamp, or ink in both corners: nothing told.
+    assert corner_mark(_envelope_ink(stamp=False, frame=frame), "top-right") is None
+    assert corner_mark(np.maximum(ink, turned), "top-right") is None
 
 
 def test_light_ink_on_dark_paper_is_inverted() -> None:

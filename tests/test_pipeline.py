@@ -473,3 +473,48 @@ def test_a_point_within_a_digits_columns_sends_the_amount_to_review(
     field = digitocr.read(arr, "amount", predictor=predictor)[0].fields["amount"]
     assert field.value == value
     assert field.needs_review is review, "only a scale resting on a doubtful point is checked"
+
+
+def _drawn_envelope(zip_code: str) -> np.ndarray:
+    """An envelope: a stamp's box top right, a typed address, a ZIP after its last line."""
+    img = np.full((1100, 2200), 255, np.uint8)
+    cv2.rectangle(img, (1880, 70), (2090, 300), 0, 4)
+    cv2.putText(img, "STAMP", (1915, 200), cv2.FONT_HERSHEY_SIMPLEX, 1.2, 0, 3)
+    for i, line in enumerate(["JOHN SMITH", "1500 ELM BLVD", "SPRINGFIELD, IL"]):
+        cv2.putText(img, line, (800, 520 + 80 * i), cv2.FONT_HERSHEY_SIMPLEX, 1.6, 0, 3)
+    cv2.putText(img, zip_code, (1340, 690), cv2.FONT_HERSHEY_SCRIPT_SIMPLEX, 2.6, 0, 6)
+    return img
+
+
+def test_an_envelope_upside_down_is_turned_by_its_stamp(predictor, monkeypatch) -> None:
+    """'10881' reads as a sure '18801' upside down: its digits cannot tell the way up
+    (seed 2057's boxed code was read upside down and accepted). The stamp, top right on
+    mail the right way up, can: the page is read turned first. An upright envelope with
+    its stamp is never read upside down."""
+    import digitocr.pipeline as pipeline
+    from digitocr.templates.schema import load_template
+
+    envelope = load_template("envelope")
+    assert envelope.mark == "top-right"
+    turned = np.ascontiguousarray(_drawn_envelope("10881")[::-1, ::-1])
+    rec = digitocr.read(turned, envelope, predictor=predictor)[0]
+    assert rec.orientation == 180
+    assert rec.fields["zip"].value == "10881" and not rec.fields["zip"].needs_review
+    unmarked = envelope.model_copy(update={"mark": None})
+    assert digitocr.read(turned, unmarked, predictor=predictor)[0].orientation == 0
+
+    tried: list[int] = []
+    real = pipeline._read_turned
+
+    def spy(page, degrees, *args, **kwargs):  # type: ignore[no-untyped-def]
+        tried.append(degrees)
+        return real(page, degrees, *args, **kwargs)
+
+    monkeypatch.setattr(pipeline, "_read_turned", spy)
+    scrawl = _drawn_envelope("")  # no ZIP: a reading as poor as can be
+    cv2.line(scrawl, (1340, 660), (1600, 690), 0, 6)
+    assert digitocr.read(scrawl, unmarked, predictor=predictor)[0].orientation == 0
+    assert 180 in tried
+    tried.clear()
+    assert digitocr.read(scrawl, envelope, predictor=predictor)[0].orientation == 0
+    assert 180 not in tried
