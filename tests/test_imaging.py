@@ -72,6 +72,10 @@ def test_a_stamp_in_its_corner_tells_the_way_up(frame: bool) -> None:
     # No stamp, or ink in both corners: nothing told.
     assert corner_mark(_envelope_ink(stamp=False, frame=frame), "top-right") is None
     assert corner_mark(np.maximum(ink, turned), "top-right") is None
+    # Turned a quarter (content clockwise), for a page taken for sideways.
+    for degrees in (90, 270):
+        sideways = np.ascontiguousarray(np.rot90(ink, -degrees // 90))
+        assert corner_mark(sideways, "top-right", quarter=True) == degrees
 
 
 def test_light_ink_on_dark_paper_is_inverted() -> None:

@@ -11,8 +11,9 @@ cells' walls as tall as the digits, do not tell, so forms give their page aspect
 
 Mail is faced by its stamp: the stamp or postage indicia goes in the upper right corner
 of the address side, and a post office's facer-canceller turns letters by finding it.
-`corner_mark` looks for ink in a template's corner and little in the opposite one, where
-the mark sits on a page upside down.
+`corner_mark` looks for it in a template's corner and in the opposite one, where it
+sits on a page upside down (or, for a page taken for sideways, in the two corners it
+goes to turned a quarter either way).
 """
 
 from __future__ import annotations
@@ -57,7 +58,7 @@ CORNERS = {
 # The corner windows: this share of the page's width and of its height.
 _CORNER_W, _CORNER_H = 0.25, 0.3
 # The mark tells when the largest mark-like piece centred in its window covers this share
-# of the window with its box, and the largest in the opposite window this many times
+# of the window with its box, and the largest in the opposite corner's this many times
 # less (a stamp's frame: 0.1-0.3).
 _MARK_SIZE, _MARK_RATIO = 0.05, 4.0
 # Pieces of ink reaching within this share of the page's longer side of its edge.
@@ -83,13 +84,18 @@ def _closed_or_solid(piece: npt.NDArray[Any]) -> bool:
     return holes >= _MARK_HOLE * piece.size
 
 
-def corner_mark(ink: npt.NDArray[Any], corner: str) -> int | None:
-    """Which way up the page is by a mark that sits in `corner` (a `CORNERS` key) of the
-    page the right way up: 0 when a piece of ink like a stamp stands in that corner and
-    nothing like it in the opposite one, 180 the other way round, None when the two do
-    not tell.
+def corner_mark(ink: npt.NDArray[Any], corner: str, *, quarter: bool = False) -> int | None:
+    """Which way the page's content is turned, by a mark that sits in `corner` (a
+    `CORNERS` key) of the page the right way up: of 0 and 180 degrees (clockwise), or
+    with `quarter` of 90 and 270, the way that puts a piece of ink like a stamp where the
+    mark goes when the other finds nothing like it (_MARK_RATIO times smaller); None
+    when the two do not tell. (A quarter turn cannot be told from the corner alone: a
+    portrait envelope may carry its stamp top left, as Japanese ones do, where a
+    landscape one turned 270 degrees does; the caller asks only of a page it already
+    takes for sideways.)
 
-    Like a stamp: it fits in the corner window, stays clear of the page's edge (1%: a
+    Like a stamp: it fits in the corner window (_CORNER_W of the upright page's width by
+    _CORNER_H of its height, turned with it), stays clear of the page's edge (1%: a
     scan's dark border), is no longer than three times its breadth (a line) and closed
     or solid (_closed_or_solid); its size is its box's share of the window.
     """
@@ -104,31 +110,38 @@ def corner_mark(ink: npt.NDArray[Any], corner: str) -> int | None:
         (small > 127).astype(np.uint8), connectivity=8
     )
     H, W = small.shape[:2]
-    cw, ch = _CORNER_W * W, _CORNER_H * H
     left, top = stats[:, cv2.CC_STAT_LEFT], stats[:, cv2.CC_STAT_TOP]
     width, height = stats[:, cv2.CC_STAT_WIDTH], stats[:, cv2.CC_STAT_HEIGHT]
     edge = _EDGE * max(H, W)
-    fits = (width <= cw) & (height <= ch) & (left >= edge) & (top >= edge)
-    fits &= (left + width <= W - edge) & (top + height <= H - edge)
-    fits &= np.maximum(width, height) <= _MARK_ASPECT * np.minimum(width, height)
-    fits[0] = False  # the background
-    size = (width * height).astype(np.float64) / (cw * ch)
+    clear = (left >= edge) & (top >= edge) & (left + width <= W - edge)
+    clear &= top + height <= H - edge
+    clear &= np.maximum(width, height) <= _MARK_ASPECT * np.minimum(width, height)
+    clear[0] = False  # the background
+    x, y = centres[:, 0], centres[:, 1]
 
-    def largest(top_side: bool, right_side: bool) -> float:
-        x, y = centres[:, 0], centres[:, 1]
-        inside = fits & ((x >= W - cw) if right_side else (x < cw))
+    def largest(turn: int) -> float:
+        # The mark's corner and window on the page with its content turned `turn`
+        # clockwise: a quarter turn takes a top-right corner to the bottom right.
+        top_side, right_side = CORNERS[corner]
+        for _ in range(turn // 90):
+            top_side, right_side = not right_side, top_side
+        cw, ch = (
+            (_CORNER_W * W, _CORNER_H * H) if turn % 180 == 0 else (_CORNER_H * W, _CORNER_W * H)
+        )
+        inside = clear & (width <= cw) & (height <= ch)
+        inside &= (x >= W - cw) if right_side else (x < cw)
         inside &= (y < ch) if top_side else (y >= H - ch)
+        size = (width * height).astype(np.float64) / (cw * ch)
         for k in sorted(np.flatnonzero(inside), key=lambda k: -size[k]):
             x0, y0 = left[k], top[k]
             if _closed_or_solid(labels[y0 : y0 + height[k], x0 : x0 + width[k]] == k):
                 return float(size[k])
         return 0.0
 
-    top_side, right_side = CORNERS[corner]
-    here = largest(top_side, right_side)
-    there = largest(not top_side, not right_side)
+    way, other = (90, 270) if quarter else (0, 180)
+    here, there = largest(way), largest(other)
     if here >= _MARK_SIZE and here >= _MARK_RATIO * there:
-        return 0
+        return way
     if there >= _MARK_SIZE and there >= _MARK_RATIO * here:
-        return 180
+        return other
     return None
