@@ -154,6 +154,20 @@ def test_separate_boxes_split_by_full_height_strokes_stay_whole() -> None:
     assert [len(r) for r in rows] == [6]
 
 
+def test_boxes_drawn_with_rulings_blurred_thick_are_all_found() -> None:
+    """Seed 2050's 7 postcode boxes, 76 px wide, their rulings blurred to 11 px at the
+    last: a ruling is as long as six times its thickness (eight lost the seventh box and
+    its digit, '9573772' read '957377', accepted)."""
+    from digitocr.templates.structure import analyse
+
+    ink = np.zeros((600, 1400), np.uint8)
+    for i in range(7):
+        x = 100 + 92 * i
+        cv2.rectangle(ink, (x + 5, 105), (x + 71, 182), 255, 11)  # 11 px thick, 76 wide
+    rows = analyse(ink).rows
+    assert [len(r) for r in rows] == [7]
+
+
 def test_comb_rows_found_on_generated_form(synth_docs) -> None:
     tmpl = load_template(ROOT / "pipelines" / "application-form.yaml")
     path = sorted(synth_docs["form"].glob("*.png"))[0]
