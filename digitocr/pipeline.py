@@ -599,7 +599,8 @@ def _better(
     quarter: bool = False,
 ) -> bool:
     """Whether a way up reads better than the reading in hand. `first`: both come from
-    the ways tried first (90 and 270 on a page the aspect calls sideways): more evidence.
+    the ways tried first (90 and 270 on a page the aspect calls sideways), or the new
+    way is the one a template's corner mark tells: more evidence.
     Otherwise at least `_LEAST_EVIDENCE`, and more evidence (`even`: a sideways way on a
     page whose lines run down it) or twice as much, or more with more fields accepted.
     `quarter`: the two ways are a quarter turn apart (see `_evidence`)."""
@@ -637,6 +638,8 @@ def _read_oriented(
     """
     n = len(template.fields)
     turned = _aspect_turned(page, template)
+    way = None  # what the template's mark tells of upright against upside down
+    marked: list[int] | None = None  # the quarter turn it tells, as a group of ways
     if turned:
         groups = [[90, 270], [0, 180]]
         as_is = None
@@ -661,8 +664,8 @@ def _read_oriented(
             if best is None or _better(
                 fields,
                 best[1],
-                even=group == [90, 270],
-                first=k == best_group == 0,
+                even=all(d in (90, 270) for d in group),
+                first=k == best_group == 0 or group is marked,
                 quarter=(degrees - best[2]) % 180 != 0,
             ):
                 best, best_group = (aligned, fields, degrees), k
@@ -676,14 +679,21 @@ def _read_oriented(
             # same documents upside down read 0-1.44 as they come (forms), under 0.6
             # but one (envelopes).
             break
-        if k == 0 and turned is None and as_is is not None and line_direction(as_is.ink) < 0:
+        if k == 0 and turned is None and as_is is not None:
             # No aspect to go by, and the lines run down the page: sideways, or a
             # portrait envelope written in vertical lines (read as it comes first all
             # the same). Looked at only for a poor reading: 9 ms a page. Where the
             # template's mark tells which quarter turn puts it in its corner, that way
-            # only ('992601' turned 270 read surer as '109266' turned 90, upside down).
+            # only ('992601' turned 270 read surer as '109266' turned 90, upside down),
+            # and that way too where the lines do not tell but the mark told neither
+            # upright nor upside down.
             quarter = corner_mark(as_is.ink, template.mark, quarter=True) if template.mark else None
-            groups.insert(1, [quarter] if quarter is not None else [90, 270])
+            if line_direction(as_is.ink) < 0 or (way is None and quarter is not None):
+                # The mark's way needs only read better than the page as it comes: the
+                # mark itself tells the way, where sure digits alone might not
+                # ('90801-4817' at 0.08, under the evidence asked of another way).
+                marked = [quarter] if quarter is not None else None
+                groups.insert(1, marked or [90, 270])
     assert best is not None
     return best
 

@@ -517,6 +517,15 @@ def test_an_envelope_is_turned_by_its_stamp(predictor, monkeypatch) -> None:
             assert tried == [180]
         else:
             assert tried == [0, degrees], "as it comes (poor), then the stamp's quarter"
+    # Sideways, the mark's quarter is read even where the lines do not say sideways,
+    # and needs only read better than the page as it comes (however little a weak
+    # reading of another way would have to show).
+    with monkeypatch.context() as m:
+        m.setattr(pipeline, "line_direction", lambda ink: 0.0)
+        m.setattr(pipeline, "_LEAST_EVIDENCE", 1e9)
+        turned = np.ascontiguousarray(np.rot90(upright, -3))
+        assert digitocr.read(turned, envelope, predictor=predictor)[0].orientation == 270
+        assert digitocr.read(turned, unmarked, predictor=predictor)[0].orientation == 0
     # Without the mark, upside down reads as it comes: '18801', as sure.
     upside_down = np.ascontiguousarray(upright[::-1, ::-1])
     assert digitocr.read(upside_down, unmarked, predictor=predictor)[0].orientation == 0
