@@ -634,7 +634,8 @@ def _read_oriented(
     for the sideways ways of a page whose lines run down it), or better with more fields
     accepted. A template's corner `mark` (`corner_mark`), where it tells, settles upright
     against upside down for a page not turned a quarter (the other is never read), and
-    for a page taken for sideways by its lines, which quarter turn.
+    for a poor page taken for sideways by its lines, or whose mark told neither, which
+    quarter turn (that way needs only read better than the page as it comes).
     """
     n = len(template.fields)
     turned = _aspect_turned(page, template)

@@ -97,6 +97,7 @@ def test_unknown_template_lists_builtins() -> None:
             "unique",
         ),
         ("name: x\nmax_side: 100\nfields:\n  - {name: a, locate: [{method: whole}]}\n", "max_side"),
+        ("name: x\nmark: middle\nfields:\n  - {name: a, locate: [{method: whole}]}\n", "mark"),
         (
             "name: x\nfields:\n"
             "  - {name: a, type: date, date_order: ymd, locate: [{method: whole}]}\n",

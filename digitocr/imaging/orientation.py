@@ -18,13 +18,13 @@ goes to turned a quarter either way).
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Literal
 
 import cv2
 import numpy as np
 import numpy.typing as npt
 
-__all__ = ["CORNERS", "corner_mark", "line_direction"]
+__all__ = ["CORNERS", "Corner", "corner_mark", "line_direction"]
 
 _SIDE = 800  # pixels: the profiles are compared on the mask shrunk to this longer side
 
@@ -48,8 +48,9 @@ def line_direction(ink: npt.NDArray[Any]) -> float:
     return float(np.log(e_rows / e_cols))
 
 
+Corner = Literal["top-left", "top-right", "bottom-left", "bottom-right"]
 # Corner -> (top, right): where a template's mark sits on its page the right way up.
-CORNERS = {
+CORNERS: dict[Corner, tuple[bool, bool]] = {
     "top-left": (True, False),
     "top-right": (True, True),
     "bottom-left": (False, False),
@@ -84,7 +85,7 @@ def _closed_or_solid(piece: npt.NDArray[Any]) -> bool:
     return holes >= _MARK_HOLE * piece.size
 
 
-def corner_mark(ink: npt.NDArray[Any], corner: str, *, quarter: bool = False) -> int | None:
+def corner_mark(ink: npt.NDArray[Any], corner: Corner, *, quarter: bool = False) -> int | None:
     """Which way the page's content is turned, by a mark that sits in `corner` (a
     `CORNERS` key) of the page the right way up: of 0 and 180 degrees (clockwise), or
     with `quarter` of 90 and 270, the way that puts a piece of ink like a stamp where the

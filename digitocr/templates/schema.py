@@ -9,6 +9,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from ..errors import TemplateError
+from ..imaging.orientation import Corner
 
 __all__ = [
     "BUILTIN_DIR",
@@ -88,7 +89,7 @@ class Template(BaseModel):
     # A printed mark in this corner of the page the right way up (an envelope's stamp,
     # top right): ink there and little in the opposite corner says a page is upright,
     # the other way round upside down (imaging/orientation.corner_mark).
-    mark: Literal["top-left", "top-right", "bottom-left", "bottom-right"] | None = None
+    mark: Corner | None = None
     review_threshold: float = Field(0.95, ge=0, le=1)
     # Pages with a longer side (pixels) are shrunk to it before reading, for speed (1800
     # on 300-dpi cheques: the pipeline 1.3-1.4x faster, a few tenths of a point fewer
