@@ -1,9 +1,10 @@
 """Pages scanned sideways or upside down: read as they come and turned, against upright.
 
     python bench/turned.py bench/out150/mnist-test [--limit 60] [--kinds cheque,envelope,form]
+    python bench/turned.py ../shared/bench-dev
 
 For each kind, the first `--limit` documents of a generated set (`bench/fields.py` writes
-them) are rasterised, and each page's content is turned clockwise by 90, 180 and 270
+them), or of bench-dev (at its 200 dpi, with the built-in templates), are rasterised, and each page's content is turned clockwise by 90, 180 and 270
 degrees in turn (one way a page, cycling) and written as PNG to a temporary folder.
 `digitocr run` reads the turned pages with and without `--no-orient`, and the upright
 originals; prints, per kind: field exact match and accepted errors for the three, how
@@ -29,15 +30,26 @@ TEMPLATES = {"cheque": "cheque", "envelope": "envelope", "form": "pipelines/appl
 ROOT = Path(__file__).resolve().parent.parent
 
 
-def _turn(folder: Path, out: Path, limit: int) -> tuple[list[dict], list[dict], list[str]]:
+def _truth(folder: Path) -> list[dict]:
+    """A kind's truth: its folder's truth.json (a generated set), or the records of that
+    kind in the set's own truth.json (../shared/bench-dev: 'envelope/env_0000.jpg')."""
+    if (folder / "truth.json").is_file():
+        return json.loads((folder / "truth.json").read_text())
+    every = json.loads((folder.parent / "truth.json").read_text())
+    return [t for t in every if t["file"].startswith(folder.name + "/")]
+
+
+def _turn(
+    folder: Path, out: Path, limit: int, dpi: int
+) -> tuple[list[dict], list[dict], list[str]]:
     """Turned PNGs of the first `limit` documents; their truth, the upright truth, inputs."""
     from digitocr.ingest.rasterize import rasterize
 
-    truth = json.loads((folder / "truth.json").read_text())[:limit]
+    truth = _truth(folder)[:limit]
     turned, upright, inputs = [], [], []
     for i, t in enumerate(truth):
         src = folder / Path(t["file"]).name
-        page = list(rasterize(str(src)))[t.get("page", 1) - 1]
+        page = list(rasterize(str(src), dpi=dpi))[t.get("page", 1) - 1]
         degrees = (90, 180, 270)[i % 3]
         name = f"{src.stem}_p{t.get('page', 1)}_turned{degrees}.png"
         cv2.imwrite(str(out / name), np.rot90(page.image, -degrees // 90))
@@ -49,7 +61,11 @@ def _turn(folder: Path, out: Path, limit: int) -> tuple[list[dict], list[dict], 
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__)
-    ap.add_argument("sets", type=Path, help="a generated set's folder (cheque/, envelope/, form/)")
+    ap.add_argument(
+        "sets",
+        type=Path,
+        help="a generated set's folder (cheque/, envelope/, form/), or ../shared/bench-dev",
+    )
     ap.add_argument("--limit", type=int, default=60)
     ap.add_argument("--kinds", default="cheque,envelope,form")
     ap.add_argument("--workers", default="2")
@@ -58,15 +74,21 @@ def main() -> None:
         f"{'kind':9} {'run':14} {'fields':>6} {'exact':>7} {'accepted':>8} {'wrong':>5} "
         f"{'way up':>7} {'seconds':>8}"
     )
+    # bench-dev (one truth.json for its three kinds) is read with the built-in templates
+    # at its scans' 200 dpi, as bench/fields.py reads it.
+    bench_dev = not (a.sets / a.kinds.split(",")[0] / "truth.json").is_file()
+    dpi = 200 if bench_dev else 300
     for kind in a.kinds.split(","):
         folder = a.sets / kind
         template = str(ROOT / TEMPLATES[kind]) if kind == "form" else TEMPLATES[kind]
+        if bench_dev:
+            template = kind
         with tempfile.TemporaryDirectory() as tmp:
             work = Path(tmp)
             (work / "in").mkdir()
-            turned, upright, originals = _turn(folder, work / "in", a.limit)
+            turned, upright, originals = _turn(folder, work / "in", a.limit, dpi)
             runs = [
-                ("upright", originals, upright, ()),
+                ("upright", originals, upright, ("--dpi", str(dpi))),
                 ("turned", [str(work / "in")], turned, ()),
                 ("--no-orient", [str(work / "in")], turned, ("--no-orient",)),
             ]
