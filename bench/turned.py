@@ -5,7 +5,8 @@
 
 For each kind, the first `--limit` documents of a generated set (`bench/fields.py` writes
 them), or of bench-dev (at its 200 dpi, with the built-in templates), are rasterised, and each page's content is turned clockwise by 90, 180 and 270
-degrees in turn (one way a page, cycling) and written as PNG to a temporary folder.
+degrees in turn (one way a page, cycling; `--every-way`: all three) and written as PNG to
+a temporary folder.
 `digitocr run` reads the turned pages with and without `--no-orient`, and the upright
 originals; prints, per kind: field exact match and accepted errors for the three, how
 many turned pages were read the right way up, how many upright pages were turned
@@ -40,9 +41,10 @@ def _truth(folder: Path) -> list[dict]:
 
 
 def _turn(
-    folder: Path, out: Path, limit: int, dpi: int
+    folder: Path, out: Path, limit: int, dpi: int, every_way: bool = False
 ) -> tuple[list[dict], list[dict], list[str]]:
-    """Turned PNGs of the first `limit` documents; their truth, the upright truth, inputs."""
+    """Turned PNGs of the first `limit` documents (each one way, cycling, or with
+    `every_way` all three); their truth, the upright truth, inputs."""
     from digitocr.ingest.rasterize import rasterize
 
     truth = _truth(folder)[:limit]
@@ -50,10 +52,10 @@ def _turn(
     for i, t in enumerate(truth):
         src = folder / Path(t["file"]).name
         page = list(rasterize(str(src), dpi=dpi))[t.get("page", 1) - 1]
-        degrees = (90, 180, 270)[i % 3]
-        name = f"{src.stem}_p{t.get('page', 1)}_turned{degrees}.png"
-        cv2.imwrite(str(out / name), np.rot90(page.image, -degrees // 90))
-        turned.append({**t, "file": name, "page": 1, "turned": degrees})
+        for degrees in (90, 180, 270) if every_way else ((90, 180, 270)[i % 3],):
+            name = f"{src.stem}_p{t.get('page', 1)}_turned{degrees}.png"
+            cv2.imwrite(str(out / name), np.rot90(page.image, -degrees // 90))
+            turned.append({**t, "file": name, "page": 1, "turned": degrees})
         upright.append(t)
         inputs.append(str(src))
     return turned, upright, sorted(set(inputs))
@@ -69,6 +71,7 @@ def main() -> None:
     ap.add_argument("--limit", type=int, default=60)
     ap.add_argument("--kinds", default="cheque,envelope,form")
     ap.add_argument("--workers", default="2")
+    ap.add_argument("--every-way", action="store_true", help="each page turned all three ways")
     a = ap.parse_args()
     print(
         f"{'kind':9} {'run':14} {'fields':>6} {'exact':>7} {'accepted':>8} {'wrong':>5} "
@@ -86,7 +89,7 @@ def main() -> None:
         with tempfile.TemporaryDirectory() as tmp:
             work = Path(tmp)
             (work / "in").mkdir()
-            turned, upright, originals = _turn(folder, work / "in", a.limit, dpi)
+            turned, upright, originals = _turn(folder, work / "in", a.limit, dpi, a.every_way)
             runs = [
                 ("upright", originals, upright, ("--dpi", str(dpi))),
                 ("turned", [str(work / "in")], turned, ()),
