@@ -154,6 +154,23 @@ def test_separate_boxes_split_by_full_height_strokes_stay_whole() -> None:
     assert [len(r) for r in rows] == [6]
 
 
+def test_a_comb_cell_split_by_both_edges_of_a_stroke_is_one_cell() -> None:
+    """Seed 2054's boxed '208380' on a small scan (cells 39 px): its 8's two strokes
+    passed for walls 5 px apart, leaving a gap between the halves of its cell, and the
+    code was read with a seventh digit ('2083810')."""
+    from digitocr.templates.structure import _merge_splits
+
+    cells = [(0, 0, 39, 38), (39, 0, 78, 38), (78, 0, 101, 38), (106, 0, 117, 38)]
+    cells += [(117, 0, 156, 38), (156, 0, 195, 38)]
+    assert [(c[0], c[2]) for c in _merge_splits(cells)] == [
+        (0, 39),
+        (39, 78),
+        (78, 117),
+        (117, 156),
+        (156, 195),
+    ]
+
+
 def test_boxes_drawn_with_rulings_blurred_thick_are_all_found() -> None:
     """Seed 2050's 7 postcode boxes, 76 px wide, their rulings blurred to 11 px at the
     last: a ruling is as long as six times its thickness (eight lost the seventh box and

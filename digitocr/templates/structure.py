@@ -119,7 +119,9 @@ def _merge_splits(cells: list[Box], min_pitch: float = 0.0) -> list[Box]:
     for c in cells:
         if out:
             p = out[-1]
-            adjacent = c[0] - p[2] <= 3
+            # Side by side: a stroke's two edges may both pass for separators, a few
+            # pixels apart on a small scan (a 36-px cell's 8 read as walls 5 px apart).
+            adjacent = c[0] - p[2] <= max(3.0, 0.15 * pitch)
             narrow = (p[2] - p[0]) < 0.8 * pitch and (c[2] - c[0]) < 0.8 * pitch
             if adjacent and narrow and c[2] - p[0] <= 1.25 * pitch:
                 out[-1] = (p[0], min(p[1], c[1]), c[2], max(p[3], c[3]))
