@@ -640,7 +640,7 @@ def _read_oriented(
     n = len(template.fields)
     turned = _aspect_turned(page, template)
     way = None  # what the template's mark tells of upright against upside down
-    marked: list[int] | None = None  # the quarter turn it tells, as a group of ways
+    marked: int | None = None  # the quarter turn it tells, for a page read poorly
     if turned:
         groups = [[90, 270], [0, 180]]
         as_is = None
@@ -666,7 +666,7 @@ def _read_oriented(
                 fields,
                 best[1],
                 even=all(d in (90, 270) for d in group),
-                first=k == best_group == 0 or group is marked,
+                first=k == best_group == 0 or degrees == marked,
                 quarter=(degrees - best[2]) % 180 != 0,
             ):
                 best, best_group = (aligned, fields, degrees), k
@@ -693,8 +693,8 @@ def _read_oriented(
                 # The mark's way needs only read better than the page as it comes: the
                 # mark itself tells the way, where sure digits alone might not
                 # ('90801-4817' at 0.08, under the evidence asked of another way).
-                marked = [quarter] if quarter is not None else None
-                groups.insert(1, marked or [90, 270])
+                marked = quarter
+                groups.insert(1, [quarter] if quarter is not None else [90, 270])
     assert best is not None
     return best
 
