@@ -83,17 +83,44 @@ def split(b: Blob, H: float, score: Scorer | None, width: float) -> list[Blob]:
     than tall, since one handwritten digit rarely is; otherwise at the square root of its
     confidence, so that pieces must be clearly surer than a digit of ordinary width.
     """
-    hf, wf, disc, conf = _SPLIT
     if score is None:
         return [b]
-    cols, proj = None, (b.pix > 0).sum(axis=0)
-    pair = _two_strokes(b, proj)
-    if not pair:
-        # Two slanted strokes overlap in the vertical projection: look along the slant,
-        # and cut along it if that shows a '11'.
-        slant_cols, slant_proj = upright(b)
-        if slant_cols is not None and _two_strokes(b, slant_proj):
-            pair, cols, proj = True, slant_cols, slant_proj
+    proj = (b.pix > 0).sum(axis=0)
+    if _two_strokes(b, proj):
+        return _split_at(b, H, score, width, None, proj, pair=True)
+    # Two slanted strokes overlap in the vertical projection: look along the slant, and
+    # cut along it if that shows a '11'. Where cuts across the line give digits too, the
+    # surer reading: a '04' leaning right showed two strokes along its slant, and cut so
+    # its 4 lost its arm (read 0.03 as a 4; cut upright, 1.0).
+    slant_cols, slant_proj = upright(b)
+    if slant_cols is None or not _two_strokes(b, slant_proj):
+        return _split_at(b, H, score, width, None, proj, pair=False)
+    along = _split_at(b, H, score, width, slant_cols, slant_proj, pair=True)
+    across = _split_at(b, H, score, width, None, proj, pair=False)
+    if len(across) > 1 and _sureness(across, score) > _sureness(along, score):
+        return across
+    return along
+
+
+def _sureness(pieces: Sequence[Blob], score: Scorer) -> float:
+    """How surely the classifier reads these pieces, each as one digit (the product)."""
+    probs = score([normalize_digit(p.crop()) for p in pieces])
+    return float(np.prod(probs.max(axis=1)))
+
+
+def _split_at(
+    b: Blob,
+    H: float,
+    score: Scorer,
+    width: float,
+    cols: npt.NDArray[Any] | None,
+    proj: npt.NDArray[Any],
+    *,
+    pair: bool,
+) -> list[Blob]:
+    """`split` with cuts at the valleys of `proj`, the ink projection on the columns
+    `cols` (the blob's own when None); `pair`: it shows two strokes side by side."""
+    hf, wf, disc, conf = _SPLIT
     if not pair and (b.w < max(hf * H, wf * width) or b.w < 0.75 * b.h):
         return [b]
     cuts = [0, *_valleys(proj, H), len(proj)]
