@@ -442,6 +442,36 @@ def test_a_piece_much_shorter_than_the_digits_is_not_split_off_as_one() -> None:
     assert len(split(blob, 105.0, score, width=55.0)) == 1
 
 
+def test_a_digit_cut_into_three_strokes_read_as_ones_is_one_digit() -> None:
+    """Three strokes joined at their feet, each a sure 1 alone and together a sure 6
+    (seed 2060's '1996' in one stroke, its 6's loop standing apart from its stem, cut
+    into three strokes and read '199111'): one digit."""
+    from digitocr.segment.blobs import components
+    from digitocr.segment.split import split
+
+    ink = np.zeros((130, 110), np.uint8)
+    for x in (20, 52, 84):
+        cv2.line(ink, (x, 10), (x, 110), 255, 8)
+    cv2.line(ink, (20, 108), (84, 108), 255, 4)
+    (blob,) = components(ink)
+
+    def score(crops):  # a stroke: a sure 1; the three: a fairly sure 6; two: unsure
+        out = []
+        for c in crops:
+            _, _, ratio = _shape(c)
+            p = np.full(10, 0.0001, np.float32)
+            if ratio < 0.3:
+                p[1] = 0.999
+            elif ratio > 0.45:
+                p[6] = 0.993
+            else:
+                p[3] = 0.3
+            out.append(p)
+        return np.array(out)
+
+    assert len(split(blob, 100.0, score, width=60.0)) == 1
+
+
 @pytest.mark.parametrize("width", [160, 170])  # wider than most 3s, within the widest
 def test_a_sliver_of_a_wide_three_is_not_split_off_as_a_digit(width: int) -> None:
     from digitocr.segment.blobs import components

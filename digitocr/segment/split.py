@@ -233,6 +233,7 @@ def _split_at(
         # off reads as a small zero and the open stem still as a 6 ('1756.99' read
         # 17560.99). A 6 written before a small zero has its own loop.
         return [b]
+    path = _ones_joined(path, s_of, label_of)
     if len(path) <= 1:
         return [b]
     if not pair and raw_whole >= NOT_ONE and rejects(score):
@@ -242,6 +243,29 @@ def _split_at(
         # split such a blob).
         return [b]
     return [p for k in path if (p := pieces[k]) is not None]
+
+
+def _ones_joined(
+    path: list[tuple[int, int]],
+    s_of: dict[tuple[int, int], float],
+    label_of: dict[tuple[int, int], int],
+) -> list[tuple[int, int]]:
+    """Three or more '1's in a row of `path` whose span reads surely (0.99) as another
+    digit: that digit, cut into its strokes (a 6 whose loop stands apart from its stem,
+    in a '1996' written in one stroke, read '199111')."""
+    out: list[tuple[int, int]] = []
+    k = 0
+    while k < len(path):
+        m = k
+        while m < len(path) and label_of.get(path[m]) == 1:
+            m += 1
+        span = (path[k][0], path[m - 1][1]) if m > k else path[k]
+        if m - k >= 3 and label_of.get(span, 1) != 1 and s_of.get(span, 0.0) >= 0.99:
+            out.append(span)
+        else:
+            out.extend(path[k : max(m, k + 1)])
+        k = max(m, k + 1)
+    return out
 
 
 def _best_path(
