@@ -34,6 +34,7 @@ from .imaging.binarize import binarize, drop_scan_border, normalize_gray
 from .imaging.deskew import estimate_skew, rotate
 from .imaging.orientation import corner_mark, line_direction
 from .segment.digits import segment_field
+from .segment.split import WIDEST
 from .templates.locate import comb_rows, locate_fields, page_structure
 from .templates.schema import FieldSpec, Template
 from .templates.structure import Structure
@@ -337,8 +338,13 @@ def _reading(
         label = predictor.labels[pred.label]
         conf = pred.confidence
         bw, bh = piece.box[2] - piece.box[0], piece.box[3] - piece.box[1]
-        if bw > 1.3 * bh:
-            conf *= 0.5  # one handwritten digit is rarely this wide: likely merged digits
+        # One handwritten digit is rarely 1.3 times as wide as tall: likely merged digits,
+        # read at half confidence. A blob left whole may be as wide as MNIST's widest of
+        # the class it reads as (99th percentile: a flat 0 1.43, a 2 or 5 1.67); a piece
+        # cut from one may not (a '57' cut before the 7's stem reads as a wide 5).
+        whole = not (piece.cut or piece.guessed) and pred.label < len(WIDEST)
+        if bw > max(1.3, WIDEST[pred.label] if whole else 0.0) * bh:
+            conf *= 0.5
         second = None
         if len(pred.probs) > 1:
             runner = int(np.argpartition(pred.probs, -2)[-2])

@@ -233,6 +233,24 @@ def test_a_wide_zero_stays_one_digit(predictor) -> None:
     assert labels == [3, 0, 7]
 
 
+@pytest.mark.parametrize(("half_width", "sure"), [(56, True), (66, False)])
+def test_a_zero_as_wide_as_mnists_widest_is_read_at_its_confidence(
+    predictor, half_width: int, sure: bool
+) -> None:
+    """A flat 0 1.35 times as wide as tall, one blob: MNIST's widest 0s are 1.43 times
+    (99th percentile), so it is read at the classifier's confidence (it was halved, as
+    anything 1.3 times as wide was, and sent '307' to review). One 1.6 times as wide is
+    likely two digits merged and is still halved."""
+    ink = np.zeros((120, 400), np.uint8)
+    cv2.putText(ink, "3", (10, 100), cv2.FONT_HERSHEY_SIMPLEX, 3, 255, 9)
+    cv2.ellipse(ink, (200, 62), (half_width, 40), 0, 0, 360, 255, 9)
+    cv2.putText(ink, "7", (290, 100), cv2.FONT_HERSHEY_SIMPLEX, 3, 255, 9)
+    res = _read_on_cheque(_field(ink, "amount"), predictor)
+    assert res.value == "307"
+    assert (res.digits[1].confidence > 0.99) is sure
+    assert res.needs_review is not sure
+
+
 def test_two_touching_ones_are_two_digits(predictor) -> None:
     ink = np.zeros((120, 300), np.uint8)
     cv2.putText(ink, "5", (10, 100), cv2.FONT_HERSHEY_SIMPLEX, 3, 255, 9)
