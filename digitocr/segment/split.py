@@ -82,6 +82,8 @@ def split(b: Blob, H: float, score: Scorer | None, width: float) -> list[Blob]:
     et al. 1998). The whole blob competes too: at half confidence when it is much wider
     than tall, since one handwritten digit rarely is; otherwise at the square root of its
     confidence, so that pieces must be clearly surer than a digit of ordinary width.
+    A blob whose strokes stand apart only along its slant is cut along the slant and
+    upright, and the reading the classifier is surer of kept (`_split_at` does each).
     """
     if score is None:
         return [b]
@@ -250,9 +252,10 @@ def _ones_joined(
     s_of: dict[tuple[int, int], float],
     label_of: dict[tuple[int, int], int],
 ) -> list[tuple[int, int]]:
-    """Three or more '1's in a row of `path` whose span reads surely (0.99) as another
-    digit: that digit, cut into its strokes (a 6 whose loop stands apart from its stem,
-    in a '1996' written in one stroke, read '199111')."""
+    """Three or more '1's in a row of `path` whose span reads surely as another digit
+    (0.99 or more as `s_of` weighs it: the whole blob at the square root or half of its
+    confidence): that digit, cut into its strokes (a 6 whose loop stands apart from its
+    stem, in a '1996' written in one stroke, read '199111')."""
     out: list[tuple[int, int]] = []
     k = 0
     while k < len(path):
