@@ -209,6 +209,20 @@ def _shape(crop: np.ndarray) -> tuple[np.ndarray, int, float]:
     return m, holes, float(np.ptp(xs) / max(1, np.ptp(ys)))
 
 
+def _stub(rule, floor: float = 0.0001):
+    """A stub classifier: `rule(ink, holes, ratio)` (a crop's `_shape`) gives the digit
+    each crop reads as and its probability; the other digits get `floor`."""
+
+    def score(crops):
+        out = np.full((len(crops), 10), floor, np.float32)
+        for k, c in enumerate(crops):
+            digit, prob = rule(*_shape(c))
+            out[k, digit] = prob
+        return out
+
+    return score
+
+
 def test_touching_digits_are_split(predictor) -> None:
     ink = np.zeros((120, 260), np.uint8)
     cv2.putText(ink, "0", (10, 100), cv2.FONT_HERSHEY_SIMPLEX, 3.2, 255, 10)
@@ -257,22 +271,14 @@ def test_a_one_cut_from_the_right_of_the_digit_it_touches_not_quite_sure_is_revi
     0.97, seeds 2051-2052): a guess, so the field goes to review."""
     import types
 
-    class Stub:  # a ring: a sure 9; a stroke: a 1 at 0.97; anything else: hardly a digit
-        labels = tuple("0123456789")
+    def rule(_, holes, ratio):  # a ring: a sure 9; a stroke: a 1 at 0.97; else hardly any
+        if holes == 1 and ratio < 0.9:
+            return 9, 0.999
+        return (1, 0.97) if not holes and ratio < 0.35 else (0, 0.05)
 
-        def __call__(self, crops):
-            out = []
-            for c in crops:
-                _, holes, ratio = _shape(c)
-                p = np.full(10, 0.001, np.float32)
-                if holes == 1 and ratio < 0.9:
-                    p[9] = 0.999
-                elif not holes and ratio < 0.35:
-                    p[1] = 0.97
-                else:
-                    p[0] = 0.05
-                out.append(p)
-            return np.array(out)
+    class Stub:
+        labels = tuple("0123456789")
+        __call__ = staticmethod(_stub(rule, floor=0.001))
 
         def predict(self, crops, reject=True):
             return [
@@ -481,21 +487,12 @@ def test_a_piece_much_shorter_than_the_digits_is_not_split_off_as_one() -> None:
     cv2.line(ink, (134, 100), (168, 100), 255, 6)
     (blob,) = components(ink)
 
-    def score(crops):  # a ring: a sure 0; the blot: a sure 5; anything else: unsure
-        out = []
-        for c in crops:
-            m, holes, ratio = _shape(c)
-            p = np.full(10, 0.0001, np.float32)
-            if holes == 1 and ratio < 0.8:
-                p[0] = 0.999
-            elif holes == 0 and m.mean() > 0.35 and ratio > 0.7:
-                p[5] = 0.999
-            else:
-                p[3] = 0.3
-            out.append(p)
-        return np.array(out)
+    def rule(m, holes, ratio):  # a ring: a sure 0; the blot: a sure 5; else unsure
+        if holes == 1 and ratio < 0.8:
+            return 0, 0.999
+        return (5, 0.999) if holes == 0 and m.mean() > 0.35 and ratio > 0.7 else (3, 0.3)
 
-    assert len(split(blob, 105.0, score, width=55.0)) == 1
+    assert len(split(blob, 105.0, _stub(rule), width=55.0)) == 1
 
 
 def test_a_digit_cut_into_three_strokes_read_as_ones_is_one_digit() -> None:
@@ -511,21 +508,12 @@ def test_a_digit_cut_into_three_strokes_read_as_ones_is_one_digit() -> None:
     cv2.line(ink, (20, 108), (84, 108), 255, 4)
     (blob,) = components(ink)
 
-    def score(crops):  # a stroke: a sure 1; the three: a fairly sure 6; two: unsure
-        out = []
-        for c in crops:
-            _, _, ratio = _shape(c)
-            p = np.full(10, 0.0001, np.float32)
-            if ratio < 0.3:
-                p[1] = 0.999
-            elif ratio > 0.45:
-                p[6] = 0.993
-            else:
-                p[3] = 0.3
-            out.append(p)
-        return np.array(out)
+    def rule(_, __, ratio):  # a stroke: a sure 1; the three: a fairly sure 6; two: unsure
+        if ratio < 0.3:
+            return 1, 0.999
+        return (6, 0.993) if ratio > 0.45 else (3, 0.3)
 
-    assert len(split(blob, 100.0, score, width=60.0)) == 1
+    assert len(split(blob, 100.0, _stub(rule), width=60.0)) == 1
 
 
 @pytest.mark.parametrize("width", [160, 170])  # wider than most 3s, within the widest
