@@ -18,7 +18,7 @@ import numpy.typing as npt
 
 from ..imaging.labels import components_with_stats
 from ..types import Box, DigitCrop, FieldCrop
-from .blobs import Blob, components, holes, piece, union, x_overlap
+from .blobs import Blob, components, holes, mask_holes, piece, union, x_overlap
 from .normalize import normalize_digit, stroke_width
 from .split import (
     HARDLY_ANY,
@@ -229,7 +229,7 @@ def segment_field(
         if not parts:
             return []
         digit = functools.reduce(union, parts)
-        return [DigitCrop(image=normalize_digit(_reopen(digit, field, H)), box=digit.box)]
+        return [DigitCrop(image=normalize_digit(_reopen(digit, field, H, score)), box=digit.box)]
     sides = [x for f in (*field.cells, field.frame) if f is not None for x in (f[0], f[2])]
     if sides:
         # Bits of the printed boxes' sides that line removal left: thin, on a side.
@@ -341,7 +341,7 @@ def segment_field(
         guessed.update(id(b) for b in _points_within_digits(items))
     out = []
     for b, sep in items:
-        shaded = None if sep else _shaded(b, field, H)
+        shaded = None if sep else _shaded(b, field, H, score)
         img = np.zeros((28, 28), np.float32) if shaded is None else normalize_digit(shaded)
         out.append(
             DigitCrop(
@@ -355,17 +355,23 @@ def segment_field(
     return out
 
 
-def _shaded(b: Blob, field: FieldCrop, H: float) -> npt.NDArray[Any]:
+def _shaded(b: Blob, field: FieldCrop, H: float, score: Scorer | None) -> npt.NDArray[Any]:
     """The crop the classifier reads. MNIST's digits are grey at their edges (scanned pen
     strokes, anti-aliased), a binarised blob's hard and wider (page crops: 27% more pixels
     over half than the MNIST images they came from): the blob's ink is read back from the
     grey page as darkness between the field's paper level and its own ink level, within a
     pixel of its mask. The mask as it is where a heavy pen's blob is re-cut (`_reopen`),
     the field has no grey page of its size, or the ink is too faint to tell from it."""
-    mask = _reopen(b, field, H)
-    levels = None if mask is not b.crop() else _grey_levels(b, mask, field)
+    mask = _reopen(b, field, H, score)
+    shaded = None if mask is not b.crop() else _grey_crop(b, mask, field)
+    return mask if shaded is None else shaded
+
+
+def _grey_crop(b: Blob, mask: npt.NDArray[Any], field: FieldCrop) -> npt.NDArray[Any] | None:
+    """A blob's ink as darkness on the grey page within a pixel of `mask` (see _shaded)."""
+    levels = _grey_levels(b, mask, field)
     if levels is None:
-        return mask
+        return None
     gray, paper, ink_level = levels
     dark = np.clip((paper - gray.astype(np.float32)) / (paper - ink_level), 0.0, 1.0)
     near = cv2.dilate(mask, np.ones((3, 3), np.uint8)) > 0
@@ -499,7 +505,7 @@ def _joined_surest(
     if not pairs:
         return items
     unions = [union(items[a][0], items[b][0]) for a, b in pairs]
-    probs = score([normalize_digit(_reopen(u, field, H)) for u in unions])
+    probs = score([normalize_digit(_reopen(u, field, H, score)) for u in unions])
     sure = [float(p.max()) for p in probs]
     best = int(np.argsort(-np.asarray(sure), kind="stable")[rank])
     if sure[best] < floor:
@@ -529,7 +535,7 @@ def _cut_rejected(
     if score is None or depth >= 3 or b.w < 0.45 * H or b.h < 0.5 * H:
         return [b]
     crops = [normalize_digit(b.crop())]
-    reopened = _reopen(b, field, H)
+    reopened = _reopen(b, field, H, score)
     if reopened is not b.crop():
         crops.append(normalize_digit(reopened))
     probs = score(crops)
@@ -689,12 +695,13 @@ def _drop_print_and_rulings(
     return blobs
 
 
-def _reopen(b: Blob, field: FieldCrop, H: float) -> npt.NDArray[Any]:
+def _reopen(b: Blob, field: FieldCrop, H: float, score: Scorer | None = None) -> npt.NDArray[Any]:
     """A thick, blurred digit's mask with its holes opened again.
 
     Binarising close to the paper level keeps faint strokes, but a heavy pen under blur
     fills the loop of a 2 or a 9. For strokes much thicker than MNIST's, re-threshold the
-    blob's own pixels halfway between its ink and the paper, from the grey page.
+    blob's own pixels halfway between its ink and the paper, from the grey page; where
+    that opens a loop the blob had, only if `score` reads both alike.
     """
     mask = b.crop()
     levels = None if stroke_width(mask) < _THICK * H else _grey_levels(b, mask, field)
@@ -703,7 +710,22 @@ def _reopen(b: Blob, field: FieldCrop, H: float) -> npt.NDArray[Any]:
     gray, paper, ink_level = levels
     core = np.where((mask > 0) & (gray < ink_level + 0.5 * (paper - ink_level)), 255, 0)
     core = core.astype(np.uint8)
-    return core if (core > 0).sum() >= 0.5 * (mask > 0).sum() else mask
+    if (core > 0).sum() < 0.5 * (mask > 0).sum():
+        return mask
+    if len(mask_holes(core, 4)) >= len(mask_holes(mask, 4)) and _pieces(core) <= _pieces(mask):
+        return core
+    # It opened a loop the blob had, or broke a stroke: a 9's loop closed by a thin,
+    # lighter join opens into a 4 (a closed 4 into an open one, still a 4). Kept only
+    # where the classifier reads it as the digit it reads the blob as.
+    if score is None:
+        return mask
+    as_is = _grey_crop(b, mask, field)  # what the classifier reads if the blob is kept
+    probs = score([normalize_digit(core), normalize_digit(mask if as_is is None else as_is)])
+    return core if int(probs[0].argmax()) == int(probs[1].argmax()) else mask
+
+
+def _pieces(mask: npt.NDArray[Any]) -> int:
+    return int(cv2.connectedComponents((mask > 0).astype(np.uint8))[0]) - 1
 
 
 def _grey_levels(
