@@ -237,6 +237,23 @@ def test_touching_digits_are_split(predictor) -> None:
     assert labels == [0, 4]
 
 
+def test_a_blob_read_as_no_digit_at_all_is_not_kept_whole_as_a_wide_zero() -> None:
+    from digitocr.segment.blobs import components
+    from digitocr.segment.digits import _cut_rejected
+
+    ink = np.zeros((120, 200), np.uint8)
+    cv2.putText(ink, "7", (15, 100), cv2.FONT_HERSHEY_SIMPLEX, 3.0, 255, 9)
+    cv2.putText(ink, "3", (62, 100), cv2.FONT_HERSHEY_SIMPLEX, 3.0, 255, 9)
+    ink = cv2.resize(ink, (150, 120), interpolation=cv2.INTER_NEAREST)
+    cv2.line(ink, (44, 62), (58, 62), 255, 6)  # touching: one blob, no wider than a 0
+    (b,) = components(ink)
+    assert b.w <= 1.4 * b.h
+    # The reject output takes the whole (its row all 0s, as the cascade gives one it is
+    # sure of); each half reads as a digit. Seed 2061's '27378' read '2378' so.
+    score = _stub(lambda m, holes, ratio: (0, 0.0) if ratio > 1.0 else (3, 0.99), floor=0.0)
+    assert len(_cut_rejected(b, _field(ink), float(b.h), score)) == 2
+
+
 def test_a_wide_zero_stays_one_digit(predictor) -> None:
     ink = np.zeros((120, 400), np.uint8)
     cv2.putText(ink, "3", (10, 100), cv2.FONT_HERSHEY_SIMPLEX, 3, 255, 9)

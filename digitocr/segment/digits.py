@@ -545,7 +545,9 @@ def _cut_rejected(
     sure, halves = split_two(b, H, score)
     if len(halves) < 2 or sure <= whole:
         return [b]
-    if _one_digit(int(probs[0].argmax()), b, halves, score):
+    # A blob the reject output reads as surely no one digit has no likeliest digit (its
+    # row all 0s would pass for a wide 0: touching '73' read as a 0 and left whole).
+    if probs[0].max() > 0 and _one_digit(int(probs[0].argmax()), b, halves, score):
         return [b]
     return [q for p in halves for q in _cut_rejected(p, field, H, score, depth + 1)]
 
