@@ -1774,6 +1774,18 @@ def test_the_zip_is_every_digit_and_nothing_more(
     assert sorted(int(c[0]) for c in _taller_tail(_comps(*rows), typed)) == zip_at
 
 
+def test_a_short_pen_slip_half_a_digit_after_the_zip_is_stray_and_a_last_one_is_not() -> None:
+    from digitocr.templates.trailing import _stray_stroke
+
+    # x, y, w, h, area: '...804' handwritten, then a '(' a fifth shorter, 19 px after
+    # them (seed 2061's envelope 78: its ZIP was read as that one stroke, '1').
+    digits = [(361, 13, 26, 35, 431), (386, 15, 25, 35, 450), (411, 14, 28, 36, 566)]
+    assert _stray_stroke(_comps(*digits, (441, 14, 29, 35, 459), (489, 18, 11, 26, 101)))
+    # A last 1 as tall as the digits, or as close as they stand, is the ZIP's.
+    assert not _stray_stroke(_comps(*digits, (441, 14, 29, 35, 459), (489, 14, 11, 34, 150)))
+    assert not _stray_stroke(_comps(*digits, (441, 14, 29, 35, 459), (476, 18, 11, 26, 101)))
+
+
 def test_a_forced_split_takes_a_blob_read_as_hardly_a_digit_before_a_wide_sure_one(
     predictor,
 ) -> None:

@@ -232,11 +232,14 @@ def _hyphen(st: npt.NDArray[Any], short: float, upper: float, lower: float) -> b
 def _stray_stroke(comps: list[npt.NDArray[Any]]) -> bool:
     """Whether the last component is a stray stroke after the ZIP, not its last digit: a
     single narrow stroke, shorter than the characters before it and most of their height
-    away from them (a pen slip; the ZIP's digits stand closer together)."""
+    away from them, or a fifth shorter and half as far (a pen slip; the ZIP's digits
+    stand closer together)."""
     last, before = comps[-1], comps[:-1]
     ref = float(np.median([st[3] for st in before[-3:]]))
     reach = max(int(st[0] + st[2]) for st in before)
-    return bool(last[3] < ref and last[2] < 0.5 * last[3] and last[0] - reach > 0.8 * ref)
+    gap = last[0] - reach
+    apart = gap > 0.8 * ref or (gap > 0.4 * ref and last[3] < 0.8 * ref)
+    return bool(last[3] < ref and last[2] < 0.5 * last[3] and apart)
 
 
 def _bar_over_body(
