@@ -1762,8 +1762,26 @@ def test_marks_closing_an_amount_are_dropped_and_small_digits_kept() -> None:
             40.3,
             [291, 344, 351, 385, 426, 473],
         ),
+        (  # 'DE', then '43017' handwritten, its last four touching: two pieces only
+            [
+                (2, 54, 16, 19, 145),
+                (18, 59, 14, 15, 108),
+                (32, 59, 26, 14, 215),
+                (80, 55, 16, 18, 156),
+                (84, 19, 35, 24, 348),  # a letter's tail from the line above
+                (97, 55, 14, 19, 131),
+                (130, 41, 18, 31, 262),
+                (148, 42, 67, 33, 1066),  # '3017'
+            ],
+            20.2,
+            [130, 148],
+        ),
     ],
-    ids=["a stray mark after it", "a first digit with its top drawn apart"],
+    ids=[
+        "a stray mark after it",
+        "a first digit with its top drawn apart",
+        "four of five digits touching",
+    ],
 )
 def test_the_zip_is_every_digit_and_nothing_more(
     rows: list[tuple[int, int, int, int, int]], typed: float, zip_at: list[int]

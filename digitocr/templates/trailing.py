@@ -186,7 +186,9 @@ def _taller_tail(comps: list[npt.NDArray[Any]], typed: float) -> list[npt.NDArra
         break
     while group and not group[-1][3] >= 1.15 * typed:  # never end on a hyphen
         group.pop()
-    if sum(st[3] >= 1.15 * typed for st in group) < 3:
+    # Three handwritten digits at least, touching ones counted by their width (seed
+    # 2061's '43017' came as a 4 and one blob of four).
+    if sum(max(1, round(st[2] / (0.75 * st[3]))) for st in group if st[3] >= 1.15 * typed) < 3:
         return []
     # A first digit written smaller than the rest still sits close to them, while the
     # state before the ZIP is a word space away.
