@@ -703,7 +703,8 @@ def _reopen(b: Blob, field: FieldCrop, H: float, score: Scorer | None = None) ->
     Binarising close to the paper level keeps faint strokes, but a heavy pen under blur
     fills the loop of a 2 or a 9. For strokes much thicker than MNIST's, re-threshold the
     blob's own pixels halfway between its ink and the paper, from the grey page; where
-    that opens a loop the blob had, only if `score` reads both alike.
+    that opens a loop the blob had or breaks one of its strokes, only if `score` reads
+    the two alike (never without it).
     """
     mask = b.crop()
     levels = None if stroke_width(mask) < _THICK * H else _grey_levels(b, mask, field)
@@ -727,6 +728,7 @@ def _reopen(b: Blob, field: FieldCrop, H: float, score: Scorer | None = None) ->
 
 
 def _pieces(mask: npt.NDArray[Any]) -> int:
+    """How many separate pieces of ink a mask holds (8-connected)."""
     return int(cv2.connectedComponents((mask > 0).astype(np.uint8))[0]) - 1
 
 
