@@ -361,6 +361,28 @@ def test_touching_digits_leaning_right_are_cut_where_they_read_surest(
     assert "".join(str(int(np.argmax(p))) for p in probs) == pair
 
 
+def test_a_last_two_with_a_loop_at_its_foot_may_be_as_wide_as_a_first_digit() -> None:
+    from digitocr.segment.blobs import components
+    from digitocr.segment.split import split
+
+    ink = np.zeros((100, 220), np.uint8)
+    cv2.line(ink, (20, 20), (20, 80), 255, 10)  # a first digit, narrow
+    cv2.line(ink, (20, 80), (62, 80), 255, 4)  # touching the next at the line
+    cv2.ellipse(ink, (62, 66), (14, 14), 0, 0, 360, 255, 6)  # a 2 begun with a loop ...
+    cv2.line(ink, (62, 80), (150, 80), 255, 6)  # ... its foot run on along the line
+    cv2.line(ink, (100, 20), (140, 20), 255, 8)
+    cv2.line(ink, (140, 20), (84, 76), 255, 8)
+    (blob,) = [b for b in components(ink) if b.h > 20]
+    # Wide: a sure 2; the loop alone: a fair 6; else a sure 3. The 2 is 1.6 digit
+    # heights wide, over the 1.25 a piece between others may be.
+    score = _stub(
+        lambda m, holes, ratio: (2, 0.999) if ratio > 1.3 else (6, 0.8) if holes else (3, 0.99)
+    )
+    pieces = split(blob, float(blob.h), score, width=0.7 * blob.h)
+    assert len(pieces) == 2 and pieces[0].w < 0.5 * blob.h
+    assert 1.25 * blob.h < pieces[1].w < 1.7 * blob.h
+
+
 def test_the_loops_of_a_slanted_eight_are_not_two_zeros() -> None:
     from digitocr.segment.blobs import components
     from digitocr.segment.split import split

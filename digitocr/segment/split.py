@@ -128,9 +128,11 @@ def _split_at(
     cuts = [0, *_valleys(proj, H), len(proj)]
     if len(cuts) <= 2:
         return [b]
-    # A piece is at most 1.25 digit heights wide; the first up to 1.7 (MNIST's widest 2s
-    # and 5s are 1.67 of their height): a first digit begun with a stroke along the line
-    # from its left ('204' in one blob, its 2 with a lead-in, read as one 2). Wider than
+    # A piece is at most 1.25 digit heights wide; the first and the last up to 1.7
+    # (MNIST's widest 2s and 5s are 1.67 of their height): a first digit begun with a
+    # stroke along the line from its left ('204' in one blob, its 2 with a lead-in, read
+    # as one 2), a last 2 begun with a loop at its foot and its foot run on along the
+    # line (seed 2061's '5329', the loop cut off and read as a 6: '53629'). Wider than
     # 1.25, such a piece must read a hundredth surer than a path without it: the field's
     # reading halves a digit 1.3 times as wide as tall, so where both read right (a 2's
     # long foot left to the 4 it touches or taken into the 2) the narrower is kept.
@@ -138,7 +140,7 @@ def _split_at(
         (i, j)
         for i in range(len(cuts))
         for j in range(i + 1, len(cuts))
-        if 0.2 * H <= cuts[j] - cuts[i] <= (1.7 if i == 0 else 1.25) * H
+        if 0.2 * H <= cuts[j] - cuts[i] <= (1.7 if i == 0 or j == len(cuts) - 1 else 1.25) * H
         or (i, j) == (0, len(cuts) - 1)
     ]
     pieces = {(i, j): piece(b, cuts[i], cuts[j], cols) for i, j in spans}
