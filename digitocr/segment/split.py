@@ -144,7 +144,7 @@ def _split_at(
         or (i, j) == (0, len(cuts) - 1)
     ]
     pieces = {(i, j): piece(b, cuts[i], cuts[j], cols) for i, j in spans}
-    lead_in = {
+    wide_end = {
         (i, j) for i, j in spans if cuts[j] - cuts[i] > 1.25 * H and (i, j) != (0, len(cuts) - 1)
     }
     # A piece under 2/3 of the digit height is part of one (a 2's foot, a 9's loop),
@@ -190,7 +190,7 @@ def _split_at(
             s_of[whole_key] **= 0.5
         wide = b.w > _WIDE[label] * b.h
     whole = s_of.get(whole_key, 0.0)
-    path = _best_path(s_of, len(cuts), conf, whole_key, pieces, lead_in)
+    path = _best_path(s_of, len(cuts), conf, whole_key, pieces, wide_end)
     if len(path) <= 1 and wide:
         # A whole wider than nine in ten MNIST digits of its class, read as surely as two
         # digits of the blob's full height side by side (a '1' touching a '7'): the pair.
@@ -208,7 +208,7 @@ def _split_at(
             and p.w >= _NARROW[label_of[k]] * p.h
             and (label_of[k] != 1 or bend(p) < _STRAIGHT)
         }
-        pair_path = _best_path(full, len(cuts), conf, whole_key, pieces, lead_in)
+        pair_path = _best_path(full, len(cuts), conf, whole_key, pieces, wide_end)
         if len(pair_path) == 2 and np.prod([full[k] for k in pair_path]) >= 0.99 * whole:
             path = pair_path
     if (
@@ -279,10 +279,11 @@ def _best_path(
     conf: float,
     whole_key: tuple[int, int],
     pieces: dict[tuple[int, int], Blob | None],
-    lead_in: Collection[tuple[int, int]] = (),
+    wide_end: Collection[tuple[int, int]] = (),
 ) -> list[tuple[int, int]]:
     """Best path from cut 0 to the last cut; a piece under `conf` may only be the whole,
-    and one in `lead_in` counts at 0.99 of its confidence.
+    and one in `wide_end` (a first or last piece over 1.25 digit heights) counts at 0.99
+    of its confidence.
 
     Neighbours must sit side by side on the line: their heights overlap by 3/4 of the
     lower one and their feet are level within 0.3 of the taller (an 8's loops, cut apart,
@@ -303,7 +304,7 @@ def _best_path(
         sc = s_of[(i, j)]
         if sc < conf and (i, j) != whole_key:
             continue
-        if (i, j) in lead_in:
+        if (i, j) in wide_end:
             sc *= 0.99
         if i == 0:
             best[(i, j)] = (sc, [(i, j)])
