@@ -12,7 +12,17 @@ import numpy.typing as npt
 from ..imaging.labels import components_with_stats
 from ..types import Box
 
-__all__ = ["Blob", "components", "holes", "mask_holes", "piece", "union", "upright", "x_overlap"]
+__all__ = [
+    "Blob",
+    "components",
+    "holes",
+    "mask_holes",
+    "mask_pieces",
+    "piece",
+    "union",
+    "upright",
+    "x_overlap",
+]
 
 Mask = npt.NDArray[Any]
 
@@ -82,6 +92,11 @@ def mask_holes(mask: Mask, min_area: float = 0.0) -> list[tuple[int, int, int, i
             x, y, w, h = cv2.boundingRect(c)
             out.append((x, y, x + w, y + h))
     return out
+
+
+def mask_pieces(mask: Mask) -> int:
+    """How many separate pieces of ink (8-connected) a uint8 mask holds."""
+    return int(cv2.connectedComponents((mask > 0).astype(np.uint8))[0]) - 1
 
 
 def x_overlap(a: Blob, b: Blob) -> float:

@@ -18,7 +18,7 @@ import numpy.typing as npt
 
 from ..imaging.labels import components_with_stats
 from ..types import Box, DigitCrop, FieldCrop
-from .blobs import Blob, components, holes, mask_holes, piece, union, x_overlap
+from .blobs import Blob, components, holes, mask_holes, mask_pieces, piece, union, x_overlap
 from .normalize import normalize_digit, stroke_width
 from .split import (
     HARDLY_ANY,
@@ -715,7 +715,9 @@ def _reopen(b: Blob, field: FieldCrop, H: float, score: Scorer | None = None) ->
     core = core.astype(np.uint8)
     if (core > 0).sum() < 0.5 * (mask > 0).sum():
         return mask
-    if len(mask_holes(core, 4)) >= len(mask_holes(mask, 4)) and _pieces(core) <= _pieces(mask):
+    if len(mask_holes(core, 4)) >= len(mask_holes(mask, 4)) and mask_pieces(core) <= mask_pieces(
+        mask
+    ):
         return core
     # It opened a loop the blob had, or broke a stroke: a 9's loop closed by a thin,
     # lighter join opens into a 4 (a closed 4 into an open one, still a 4). Kept only
@@ -725,11 +727,6 @@ def _reopen(b: Blob, field: FieldCrop, H: float, score: Scorer | None = None) ->
     as_is = _grey_crop(b, mask, field)  # what the classifier reads if the blob is kept
     probs = score([normalize_digit(core), normalize_digit(mask if as_is is None else as_is)])
     return core if int(probs[0].argmax()) == int(probs[1].argmax()) else mask
-
-
-def _pieces(mask: npt.NDArray[Any]) -> int:
-    """How many separate pieces of ink a mask holds (8-connected)."""
-    return int(cv2.connectedComponents((mask > 0).astype(np.uint8))[0]) - 1
 
 
 def _grey_levels(

@@ -261,15 +261,17 @@ def _ones_joined(
     out: list[tuple[int, int]] = []
     k = 0
     while k < len(path):
-        m = k
+        m = k  # path[k:m]: the run of 1s starting at k (empty where path[k] is no 1)
         while m < len(path) and label_of.get(path[m]) == 1:
             m += 1
-        span = (path[k][0], path[m - 1][1]) if m > k else path[k]
-        if m - k >= 3 and label_of.get(span, 1) != 1 and s_of.get(span, 0.0) >= 0.99:
+        span = (path[k][0], path[m - 1][1]) if m - k >= 3 else None
+        if span is not None and label_of.get(span, 1) != 1 and s_of.get(span, 0.0) >= 0.99:
             out.append(span)
-        else:
-            out.extend(path[k : max(m, k + 1)])
-        k = max(m, k + 1)
+            k = m
+            continue
+        end = max(m, k + 1)
+        out.extend(path[k:end])
+        k = end
     return out
 
 
