@@ -866,6 +866,55 @@ def test_sides_of_boxes_found_as_cells_that_meet_are_removed(predictor) -> None:
     assert _labels(segment_field(field, predictor), predictor) == [7, 1, 0, 5, 2, 9]
 
 
+def test_ragged_rulings_leave_no_slivers_and_a_point_beside_one_stays() -> None:
+    # A blurred, noisy scan's comb: thick rulings with bumps along their edges, which
+    # the long opening kernels do not take; a decimal point sits just above the bottom one.
+    rng = np.random.default_rng(3)
+    ink = np.zeros((150, 440), np.uint8)
+    cells = tuple((20 + 100 * i, 20, 120 + 100 * i, 120) for i in range(4))
+    for x0, y0, x1, y1 in cells:
+        cv2.rectangle(ink, (x0, y0), (x1, y1), 255, 5)
+    for _ in range(300):  # bumps of a pixel or two standing off the rulings' edges
+        if rng.random() < 0.5:
+            x, y = int(rng.integers(18, 422)), int(rng.choice([15, 23, 115, 123]))
+            ink[y : y + int(rng.integers(1, 3)), x : x + int(rng.integers(2, 9))] = 255
+        else:
+            x, y = (
+                int(rng.choice([15, 23, 115, 123, 215, 223, 315, 323, 415, 423])),
+                int(rng.integers(18, 122)),
+            )
+            ink[y : y + int(rng.integers(2, 9)), x : x + int(rng.integers(1, 3))] = 255
+    for i, ch in ((0, "3"), (1, "8"), (3, "5")):
+        cv2.putText(ink, ch, (42 + 100 * i, 100), cv2.FONT_HERSHEY_SIMPLEX, 2.2, 255, 7)
+    cv2.circle(ink, (270, 110), 5, 255, -1)
+    clean = remove_lines(ink, cells)
+    _, _, stats, _ = cv2.connectedComponentsWithStats(clean)
+    big = [(int(x), int(y), int(x + w), int(y + h)) for x, y, w, h, a in stats[1:] if a >= 30]
+    assert len(big) == 4, f"three digits and the point: {big}"
+    point = next(b for b in big if b[0] >= 250 and b[2] <= 290)
+    assert point[2] - point[0] >= 10, "the point stays, whole"
+    # What is left of the rulings lies only within the repair's reach of that ink.
+    for x, y, w, h, _a in stats[1:]:
+        assert any(
+            x < b[2] + 10 and x + w > b[0] - 10 and y < b[3] + 10 and y + h > b[1] - 10 for b in big
+        ), f"a sliver standing alone at {(x, y, w, h)}"
+
+
+def test_what_a_cell_side_cuts_off_a_digit_over_it_is_not_a_sliver() -> None:
+    # A '0' written over its cell's left side: erasing the side leaves a thin piece of
+    # the 0 beyond it, beside a ruling like a sliver; the repair joins it to the 0.
+    ink = np.zeros((150, 340), np.uint8)
+    cells = tuple((20 + 100 * i, 20, 120 + 100 * i, 120) for i in range(3))
+    for x0, y0, x1, y1 in cells:
+        cv2.rectangle(ink, (x0, y0), (x1, y1), 255, 5)
+    cv2.ellipse(ink, (150, 70), (30, 38), 0, 0, 360, 255, 9)
+    clean = remove_lines(ink, cells)
+    _, lab = cv2.connectedComponents(clean)
+    beyond = set(np.unique(lab[:, 100:117])) - {0}
+    assert len(beyond) == 1, "the 0's stroke beyond the side stays"
+    assert (lab[:, 175:190] == beyond.pop()).any(), "joined to the rest of the 0"
+
+
 def test_a_sliver_of_a_box_side_is_not_a_digit(predictor) -> None:
     ink, cells = _separate_boxes()
     clean = remove_lines(ink, cells)

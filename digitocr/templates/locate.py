@@ -221,8 +221,41 @@ def remove_lines(ink: Mask, frames: Sequence[Box] = ()) -> Mask:
     closed = cv2.morphologyEx(
         closed, cv2.MORPH_CLOSE, cv2.getStructuringElement(cv2.MORPH_RECT, (t, 1))
     )
-    repaired = cv2.bitwise_and(closed, lines)
-    return cv2.bitwise_or(strokes, repaired)
+    repaired = cv2.bitwise_or(strokes, cv2.bitwise_and(closed, lines))
+    if len(frames) > 1:
+        # In comb cells every piece in a cell joins its digit (segment's _by_cells).
+        repaired = _without_slivers(repaired, strokes, lines)
+    return repaired
+
+
+def _without_slivers(repaired: Mask, strokes: Mask, lines: Mask) -> Mask:
+    """The repaired field less what the opening missed of a ragged ruling (a blurred,
+    noisy scan's rulings have bumps along their edges): pieces of `strokes` a pixel or
+    two thick lying wholly beside a ruling, unless the repair joined them to other ink
+    across it (what an erased ruling cut off a digit written over it). A stroke crossing
+    a ruling reaches out of the band; a decimal point beside one is thicker."""
+    n, lab, stats, _ = components_with_stats(strokes)
+    if n < 2:
+        return repaired
+    band = cv2.dilate(lines, np.ones((7, 7), np.uint8)) > 0
+    area = stats[:, 4]
+    thin = area <= 2.5 * np.maximum(stats[:, 2], stats[:, 3])
+    sliver = thin & (np.bincount(lab[band], minlength=n) >= 0.9 * area)
+    sliver[0] = False
+    if not sliver.any():
+        return repaired
+    # Pieces of the repaired field holding a sliver and no other stroke go.
+    m, whole = components_with_stats(repaired)[:2]
+    on = lab > 0
+    other = np.bincount(whole[on & ~sliver[lab]], minlength=m) > 0
+    has = np.bincount(whole[sliver[lab]], minlength=m) > 0
+    drop = has & ~other
+    drop[0] = False
+    if not drop.any():
+        return repaired
+    out = repaired.copy()
+    out[drop[whole]] = 0
+    return out
 
 
 def _box_sides(vert: Mask, allowed: npt.NDArray[Any], frames: Sequence[Box], tol: int) -> Mask:
