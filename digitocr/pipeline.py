@@ -341,9 +341,10 @@ def _reading(
         # One handwritten digit is rarely 1.3 times as wide as tall: likely merged digits,
         # read at half confidence. A blob left whole may be as wide as MNIST's widest of
         # the class it reads as (99th percentile: a flat 0 1.43, a 2 or 5 1.67); a piece
-        # cut from one may not (a '57' cut before the 7's stem reads as a wide 5).
+        # cut from one may not (a '57' cut before the 7's stem reads as a wide 5). A comb
+        # cell holds one digit however wide.
         whole = not (piece.cut or piece.guessed) and pred.label < len(WIDEST)
-        if bw > max(1.3, WIDEST[pred.label] if whole else 0.0) * bh:
+        if not field.cells and bw > max(1.3, WIDEST[pred.label] if whole else 0.0) * bh:
             conf *= 0.5
         before = pieces[i - 1] if i > 0 else None
         if (

@@ -1418,6 +1418,26 @@ def test_touching_digits_with_no_valley_are_cut_when_read_as_not_one(
     assert confidence <= 0.8 * float(np.prod([d.confidence for d in digits])) + 1e-9
 
 
+def test_a_wide_digit_in_a_comb_cell_is_read_at_its_own_confidence(predictor) -> None:
+    """A 0 drawn flat, 1.7 times as wide as tall, wider than MNIST's widest 0s: outside
+    cells likely two digits merged, read at half confidence; a comb cell holds one."""
+    from digitocr.pipeline import _reading
+    from digitocr.templates.schema import load_template
+
+    ink = np.zeros((120, 420), np.uint8)
+    cells = tuple((10 + 100 * i, 10, 110 + 100 * i, 110) for i in range(4))
+    for i, ch in ((0, "3"), (2, "7"), (3, "5")):
+        cv2.putText(ink, ch, (35 + 100 * i, 88), cv2.FONT_HERSHEY_SIMPLEX, 2.2, 255, 8)
+    cv2.ellipse(ink, (160, 62), (42, 24), 0, 0, 360, 255, 8)
+    field = FieldCrop("account", "digits", 255 - ink, ink, (0, 0, 420, 120), cells)
+    spec = next(f for f in load_template("form").fields if f.name == "account")
+    value, _, digits, _ = _reading(field, spec, predictor, np.eye(2, 3), ink.shape, 0)
+    assert value == "3075" and digits[1].confidence > 0.9
+    free = dataclasses.replace(field, cells=())
+    value, _, digits, _ = _reading(free, spec, predictor, np.eye(2, 3), ink.shape, 0)
+    assert value == "3075" and digits[1].confidence <= 0.5
+
+
 def test_a_forced_split_cuts_narrow_blobs_only_when_the_wide_ones_do_not_do(
     predictor, monkeypatch
 ) -> None:
