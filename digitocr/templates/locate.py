@@ -157,7 +157,8 @@ def remove_lines(ink: Mask, frames: Sequence[Box] = ()) -> Mask:
     then close small gaps where the rulings cut the strokes. `frames` are the printed
     boxes or comb cells known to be in the field: verticals are removed only at their
     edges (elsewhere a tall straight stroke is a '1'); without frames, only verticals
-    near the crop's sides are.
+    near the crop's sides are. Several frames are comb cells, where every piece in a
+    cell joins its digit: there the slivers a ragged ruling leaves go too.
     """
     h, w = ink.shape
     if h < 4 or w < 4:
@@ -222,8 +223,7 @@ def remove_lines(ink: Mask, frames: Sequence[Box] = ()) -> Mask:
         closed, cv2.MORPH_CLOSE, cv2.getStructuringElement(cv2.MORPH_RECT, (t, 1))
     )
     repaired = cv2.bitwise_or(strokes, cv2.bitwise_and(closed, lines))
-    if len(frames) > 1:
-        # In comb cells every piece in a cell joins its digit (segment's _by_cells).
+    if len(frames) > 1:  # comb cells (segment's _by_cells)
         repaired = _without_slivers(repaired, strokes, lines)
     return repaired
 
@@ -245,16 +245,15 @@ def _without_slivers(repaired: Mask, strokes: Mask, lines: Mask) -> Mask:
     if not sliver.any():
         return repaired
     # Pieces of the repaired field holding a sliver and no other stroke go.
-    m, whole = components_with_stats(repaired)[:2]
-    on = lab > 0
-    other = np.bincount(whole[on & ~sliver[lab]], minlength=m) > 0
-    has = np.bincount(whole[sliver[lab]], minlength=m) > 0
-    drop = has & ~other
+    m, joined = components_with_stats(repaired)[:2]
+    other = np.bincount(joined[(lab > 0) & ~sliver[lab]], minlength=m) > 0
+    drop = np.bincount(joined[sliver[lab]], minlength=m) > 0
+    drop &= ~other
     drop[0] = False
     if not drop.any():
         return repaired
     out = repaired.copy()
-    out[drop[whole]] = 0
+    out[drop[joined]] = 0
     return out
 
 
