@@ -1613,6 +1613,34 @@ def test_a_date_one_digit_too_long_joins_a_pair_the_format_accepts(predictor) ->
     _assert_nine_crops_read_as(ink, "22/11/2026", predictor)
 
 
+def test_a_slash_taken_back_for_a_slanting_one_is_no_guess_but_a_padded_day_is(
+    predictor,
+) -> None:
+    """'12/10/1994' with the month's 1 drawn slanting, read as a slash: the date takes it
+    back for a 1, every digit sure, and is accepted; '5/12/2023', its day padded with a
+    0 (perhaps a '15' read as a 5), goes to review."""
+    ink = np.zeros((120, 760), np.uint8)
+    cv2.putText(ink, "12", (10, 100), cv2.FONT_HERSHEY_SIMPLEX, 3, 255, 9)
+    for x in (150, 205, 330):  # slash, the 1 drawn as one, slash
+        cv2.line(ink, (x, 105), (x + 28, 30), 255, 7)
+    cv2.putText(ink, "0", (245, 100), cv2.FONT_HERSHEY_SIMPLEX, 3, 255, 9)
+    cv2.putText(ink, "1994", (380, 100), cv2.FONT_HERSHEY_SIMPLEX, 3, 255, 9)
+    field = _field(ink, "date")
+    assert [p.separator for p in segment_field(field, predictor)].count("/") == 3
+    result = _read_on_cheque(field, predictor)
+    assert result.value == "12/10/1994" and len(result.digits) == 7
+    assert result.confidence == pytest.approx(np.prod([d.confidence for d in result.digits]))
+    assert not result.needs_review
+    ink = np.zeros((120, 620), np.uint8)
+    cv2.putText(ink, "5", (10, 100), cv2.FONT_HERSHEY_SIMPLEX, 3, 255, 9)
+    cv2.line(ink, (85, 105), (113, 30), 255, 7)
+    cv2.putText(ink, "12", (125, 100), cv2.FONT_HERSHEY_SIMPLEX, 3, 255, 9)
+    cv2.line(ink, (260, 105), (288, 30), 255, 7)
+    cv2.putText(ink, "2023", (300, 100), cv2.FONT_HERSHEY_SIMPLEX, 3, 255, 9)
+    result = _read_on_cheque(_field(ink, "date"), predictor)
+    assert result.value == "05/12/2023" and result.needs_review
+
+
 def test_an_amount_with_one_digit_after_its_point_is_read_without_it(predictor) -> None:
     """'501' with a speck at the line's foot after the 0 (an MNIST digit's crumb): read
     '50.1', no amount (cents are two digits). The digits alone, as a guess, reviewed."""
