@@ -184,7 +184,7 @@ def _date_as_written(seq: Sequence[Item], order: DateOrder = "any") -> str | Non
 
 
 def _with_runner_ups(
-    digits: Sequence[Item], order: DateOrder = "any", unsure: float = 0.9
+    digits: Sequence[Item], order: DateOrder = "any", unsure: float = 0.99
 ) -> str | None:
     """The likeliest DDMMYYYY date (or MMDDYYYY, as `order` allows) from 8 digits when
     up to two of those read under `unsure` take their runner-up instead; None when none

@@ -289,8 +289,10 @@ def test_a_date_order_rules_out_the_other_reading() -> None:
 
 def test_a_sure_digit_keeps_its_label_even_when_the_date_is_impossible() -> None:
     read = items("77032024")
-    read[0] = Item("7", 0.98, False, ("1", 0.01))
+    read[0] = Item("7", 0.995, False, ("1", 0.004))
     assert build_value(spec("date"), read) != "17/03/2024"
+    read[0] = Item("7", 0.95, False, ("1", 0.04))  # unsure enough: '09/71/2021' was so
+    assert build_value(spec("date"), read) == "17/03/2024"
 
 
 def test_runner_ups_are_tried_one_change_before_two() -> None:
