@@ -715,9 +715,8 @@ def _reopen(b: Blob, field: FieldCrop, H: float, score: Scorer | None = None) ->
     core = core.astype(np.uint8)
     if (core > 0).sum() < 0.5 * (mask > 0).sum():
         return mask
-    if len(mask_holes(core, 4)) >= len(mask_holes(mask, 4)) and mask_pieces(core) <= mask_pieces(
-        mask
-    ):
+    opened = len(mask_holes(core, 4)) < len(mask_holes(mask, 4))
+    if not opened and mask_pieces(core) <= mask_pieces(mask):  # nor a stroke broken
         return core
     # It opened a loop the blob had, or broke a stroke: a 9's loop closed by a thin,
     # lighter join opens into a 4 (a closed 4 into an open one, still a 4). Kept only
