@@ -387,6 +387,11 @@ def missing_digits(
             return 1
         if d == 6 and len(groups) == 3 and _year_unsure(items):
             return 2  # '2000' read as a 2 and one blob of three touching digits
+    if spec.type == "zip" and n == 5 and _inner_hyphen(items) and _hardly_a_digit(items):
+        # Five digits with a hyphen between them, one crop read as hardly any digit: a
+        # ZIP+4 with touching digits read as one ('55204-4390' read '20400', its '552'
+        # and '439' each one blob), not a ZIP of five.
+        return 4
     if is_valid(spec, value, method):
         return 0
     want = spec.length[0] if spec.length else 0

@@ -137,6 +137,18 @@ def test_a_us_zip_at_the_end_of_an_address_has_5_or_9_digits() -> None:
     assert missing_digits(s, plus4, build_value(s, plus4), "trailing") == 2
 
 
+def test_five_digits_about_a_hyphen_one_read_as_hardly_any_are_a_zip_plus_4() -> None:
+    # '55204-4390' read '204-00': its '552' and '439' each one blob, read as hardly any
+    # digit. Five digits make a ZIP, but the hyphen between them asks for nine.
+    s = spec("zip", (5, 9))
+    read = [*items("204"), Item("-", 1.0, True), Item("0", 0.02, False), *items("0")]
+    value = build_value(s, read)
+    assert is_valid(s, value, "trailing")
+    assert missing_digits(s, read, value, "trailing") == 4
+    sure = items("204-00")  # every crop read as a digit: five it is, the hyphen a stray
+    assert missing_digits(s, sure, build_value(s, sure), "trailing") == 0
+
+
 @pytest.mark.parametrize(
     ("kind", "length", "read", "missing"),
     [
