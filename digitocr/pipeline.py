@@ -376,8 +376,10 @@ def _reading(
     if (
         value is not None
         and digit_count(value) != len(digits)
-        and not _ones_for_slashes(value, digits)
-        and not (spec.type == "date" and _slashes_read_as_digits(value, digits))
+        and not (
+            spec.type == "date"
+            and (_ones_for_slashes(value, digits) or _slashes_read_as_digits(value, digits))
+        )
     ):
         # The value reinterprets a piece (a '1' or '7' read as a slash elsewhere than
         # between day, month and year, a day or month padded with a 0: a '12' read as a
