@@ -357,6 +357,8 @@ def missing_digits(
     up the count; a date made plausible by taking crops for slashes, with fewer than 8
     digits left of 7 or more, lacks one too, and so may one whose 7 crops made 8 digits
     by zero-filling a one-digit day or month (the caller keeps the likelier reading).
+    A US ZIP at the end of an address (`trailing`) read as five digits with a hyphen
+    between them, one crop read as hardly any digit, is a ZIP+4 four short.
     """
     n = sum(not i.separator for i in items)
     if n == 0:
@@ -387,10 +389,16 @@ def missing_digits(
             return 1
         if d == 6 and len(groups) == 3 and _year_unsure(items):
             return 2  # '2000' read as a 2 and one blob of three touching digits
-    if spec.type == "zip" and n == 5 and _inner_hyphen(items) and _hardly_a_digit(items):
-        # Five digits with a hyphen between them, one crop read as hardly any digit: a
-        # ZIP+4 with touching digits read as one ('55204-4390' read '20400', its '552'
-        # and '439' each one blob), not a ZIP of five.
+    if (
+        spec.type == "zip"
+        and method == "trailing"
+        and n == 5
+        and _inner_hyphen(items)
+        and _hardly_a_digit(items)
+    ):
+        # A ZIP+4 with touching digits read as one ('55204-4390' read '20400', its '552'
+        # and '439' each one blob), not a ZIP of five (nor a boxed code: Japan's has its
+        # hyphen after three of seven).
         return 4
     if is_valid(spec, value, method):
         return 0

@@ -145,6 +145,7 @@ def test_five_digits_about_a_hyphen_one_read_as_hardly_any_are_a_zip_plus_4() ->
     value = build_value(s, read)
     assert is_valid(s, value, "trailing")
     assert missing_digits(s, read, value, "trailing") == 4
+    assert missing_digits(s, read, value) == 0  # a boxed code: not a US address's ZIP
     sure = items("204-00")  # every crop read as a digit: five it is, the hyphen a stray
     assert missing_digits(s, sure, build_value(s, sure), "trailing") == 0
 
