@@ -506,7 +506,37 @@ def _read_fields(
             results[s.name] = assigned[s.name]
         else:
             results[s.name] = _read_one(aligned, s, crops.get(s.name), predictor, threshold(s))
-    return results
+    return _review_shared_ink(results)
+
+
+def _review_shared_ink(results: dict[str, FieldResult]) -> dict[str, FieldResult]:
+    """Fields found on the same handwriting go to review: at most one of them is right
+    (seed 2064's cheque, its amount box missed, took the date's line for the amount's
+    and read '26042023' as the amount, accepted)."""
+    out = dict(results)
+    for a, b in itertools.combinations(list(results), 2):
+        if _same_ink(results[a], results[b]):
+            for name in (a, b):
+                out[name] = dataclasses.replace(out[name], needs_review=True)
+    return out
+
+
+def _same_ink(a: FieldResult, b: FieldResult) -> bool:
+    """Whether two fields read the same handwriting: half or more of the digits of the
+    one with fewer lie over digits of the other (their boxes' overlap over half the
+    smaller box)."""
+    first, other = sorted((a.digits, b.digits), key=len)
+    if not first:
+        return False
+
+    def over(d: Box, e: Box) -> bool:
+        w = min(d[2], e[2]) - max(d[0], e[0])
+        h = min(d[3], e[3]) - max(d[1], e[1])
+        small = min((d[2] - d[0]) * (d[3] - d[1]), (e[2] - e[0]) * (e[3] - e[1]))
+        return w > 0 and h > 0 and w * h > 0.5 * small
+
+    hits = sum(any(over(d.box, e.box) for e in other) for d in first)
+    return hits >= 0.5 * len(first)
 
 
 def read_page(

@@ -271,6 +271,29 @@ def _field(value: str, confidence: float, *, valid: bool = True) -> FieldResult:
     return FieldResult(value, confidence, valid, not valid or confidence < 0.95, digits)
 
 
+def _written(value: str, x: int, y: int, w: int = 30) -> FieldResult:
+    """A field read surely, its digits side by side from (x, y), `w` wide and 50 high."""
+    digits = tuple(
+        DigitResult(c, 1.0, (x + w * k, y, x + w * (k + 1), y + 50)) for k, c in enumerate(value)
+    )
+    return FieldResult(value, 1.0, True, False, digits)
+
+
+def test_two_fields_read_from_the_same_handwriting_go_to_review() -> None:
+    """A cheque whose amount box was missed took the date's line for the amount's: the
+    amount and the date read the same digits, and at most one of them is right."""
+    from digitocr.pipeline import _review_shared_ink
+
+    date = _written("26042023", 950, 90)
+    apart = {"amount": _written("696887", 1000, 200), "date": date}
+    assert _review_shared_ink(apart) == apart, "fields on their own handwriting stay"
+    shared = {"amount": _written("26042023", 952, 92, w=31), "date": date}
+    assert all(f.needs_review for f in _review_shared_ink(shared).values())
+    # One digit of a field reaching over the other's first digit is no shared reading.
+    touching = {"amount": _written("1234", 940 - 90, 90), "date": date}
+    assert not any(f.needs_review for f in _review_shared_ink(touching).values())
+
+
 def test_digits_that_read_the_same_upside_down_do_not_turn_a_page() -> None:
     from digitocr.pipeline import _better
 
