@@ -37,7 +37,7 @@ from .segment.digits import segment_field
 from .segment.split import WIDEST
 from .templates.locate import comb_rows, locate_fields, page_structure
 from .templates.schema import FieldSpec, Template
-from .templates.structure import Structure
+from .templates.structure import Structure, overlap
 from .types import AlignedPage, Box, DigitResult, FieldCrop, FieldResult, Page, Record
 
 __all__ = ["align", "failed_record", "read_fields", "read_page"]
@@ -528,14 +528,7 @@ def _same_ink(a: FieldResult, b: FieldResult) -> bool:
     first, other = sorted((a.digits, b.digits), key=len)
     if not first:
         return False
-
-    def over(d: Box, e: Box) -> bool:
-        w = min(d[2], e[2]) - max(d[0], e[0])
-        h = min(d[3], e[3]) - max(d[1], e[1])
-        small = min((d[2] - d[0]) * (d[3] - d[1]), (e[2] - e[0]) * (e[3] - e[1]))
-        return w > 0 and h > 0 and w * h > 0.5 * small
-
-    hits = sum(any(over(d.box, e.box) for e in other) for d in first)
+    hits = sum(any(overlap(d.box, e.box) > 0.5 for e in other) for d in first)
     return hits >= 0.5 * len(first)
 
 

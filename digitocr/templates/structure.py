@@ -18,7 +18,7 @@ import numpy.typing as npt
 from ..imaging.labels import components_with_stats
 from ..types import Box
 
-__all__ = ["Rect", "Structure", "analyse", "hlines"]
+__all__ = ["Rect", "Structure", "analyse", "hlines", "overlap"]
 
 Mask = npt.NDArray[Any]
 
@@ -152,7 +152,8 @@ def _cells_between(mask: Mask, top: Box, bot: Box, min_h: int, rule: int) -> lis
     return _merge_splits(cells)
 
 
-def _overlap(a: Box, b: Box) -> float:
+def overlap(a: Box, b: Box) -> float:
+    """The area two boxes share, over the smaller's."""
     ix = max(0, min(a[2], b[2]) - max(a[0], b[0]))
     iy = max(0, min(a[3], b[3]) - max(a[1], b[1]))
     small = min((a[2] - a[0]) * (a[3] - a[1]), (b[2] - b[0]) * (b[3] - b[1]))
@@ -178,7 +179,7 @@ def _rects(mask: Mask, lines: list[Box], min_h: int, max_h: int) -> list[Rect]:
                 proposals += _cells_between(mask, top, bot, min_h, rule)
     accepted: list[Box] = []
     for c in sorted(proposals, key=lambda c: -(c[2] - c[0]) * (c[3] - c[1])):
-        if all(_overlap(c, a) < 0.3 for a in accepted):
+        if all(overlap(c, a) < 0.3 for a in accepted):
             accepted.append(c)
     accepted.sort(key=lambda c: (c[1], c[0]))
     rows: list[list[Box]] = []
