@@ -17,6 +17,7 @@ __all__ = [
     "is_valid",
     "missing_digits",
     "mixed_up",
+    "slashes_plainly_read",
     "surplus_digits",
     "without_lone_point",
     "zip_after_state",
@@ -181,6 +182,35 @@ def _date_as_written(seq: Sequence[Item], order: DateOrder = "any") -> str | Non
             return cand
     groups = _groups(seq)
     return "/".join(groups) if len(groups) == 3 else digits
+
+
+def slashes_plainly_read(value: str, read: str) -> bool:
+    """Whether a date's value holds the digits `read` (the labels as read, in order) but
+    for slashes, and those taken plainly: pieces read as slashes taken back for 1s (a 1
+    drawn slanting), and nothing else; or an 8-digit date that is the digits read less a
+    1 or 7 read where a slash goes (after the day, after the month), or two, one at each.
+    """
+    v = "".join(c for c in value if c.isdigit())
+    return _ones_put_in(v, read) or _slashes_left_out(v, read)
+
+
+def _ones_put_in(v: str, read: str) -> bool:
+    rest = iter(read)
+    want = next(rest, None)
+    for c in v:
+        if c == want:
+            want = next(rest, None)
+        elif c != "1":
+            return False
+    return want is None
+
+
+def _slashes_left_out(v: str, r: str) -> bool:
+    if len(v) != 8:
+        return False
+    if len(r) == 9:
+        return (r[2] in "17" and v == r[:2] + r[3:]) or (r[4] in "17" and v == r[:4] + r[5:])
+    return len(r) == 10 and r[2] in "17" and r[5] in "17" and v == r[:2] + r[3:5] + r[6:]
 
 
 def _with_runner_ups(

@@ -26,6 +26,7 @@ from .fields import (
     is_valid,
     missing_digits,
     mixed_up,
+    slashes_plainly_read,
     surplus_digits,
     without_lone_point,
     zip_after_state,
@@ -377,8 +378,7 @@ def _reading(
         value is not None
         and digit_count(value) != len(digits)
         and not (
-            spec.type == "date"
-            and (_ones_for_slashes(value, digits) or _slashes_read_as_digits(value, digits))
+            spec.type == "date" and slashes_plainly_read(value, "".join(d.label for d in digits))
         )
     ):
         # The value reinterprets a piece (a '1' or '7' read as a slash elsewhere than
@@ -388,31 +388,6 @@ def _reading(
         # where the slashes go: 12 right, none wrong.
         confidence *= 0.8
     return value, confidence, digits, items
-
-
-def _slashes_read_as_digits(value: str, digits: list[DigitResult]) -> bool:
-    """Whether an 8-digit date's value is the digits read less a 1 or 7 read where a
-    slash goes (after the day, after the month) or two, one at each."""
-    v = "".join(c for c in value if c.isdigit())
-    r = "".join(d.label for d in digits)
-    if len(v) != 8:
-        return False
-    if len(r) == 9:
-        return (r[2] in "17" and v == r[:2] + r[3:]) or (r[4] in "17" and v == r[:4] + r[5:])
-    return len(r) == 10 and r[2] in "17" and r[5] in "17" and v == r[:2] + r[3:5] + r[6:]
-
-
-def _ones_for_slashes(value: str, digits: list[DigitResult]) -> bool:
-    """Whether the value's digits are the digits read with 1s put in (pieces read as
-    slashes taken for 1s), and nothing else."""
-    read = iter(d.label for d in digits)
-    want = next(read, None)
-    for c in (c for c in value if c.isdigit()):
-        if c == want:
-            want = next(read, None)
-        elif c != "1":
-            return False
-    return want is None
 
 
 def _as_read(value: str | None, items: list[Item], digits: list[DigitResult]) -> list[DigitResult]:
