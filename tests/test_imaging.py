@@ -152,6 +152,25 @@ def test_a_digit_written_across_a_frame_at_the_edge_is_not_scanner_background() 
     assert (kept == ink).all(), "the frame and the 2 written across it stay"
 
 
+def test_digits_closing_up_at_spots_along_an_edge_frame_are_no_band() -> None:
+    """Seed 2064's cheque: a frame touching the image's edge, an amount box joined to it
+    by the last digits written over the box's side onto the frame, each closed up into
+    a thick spot. Together they span more than a band's run, but further in from the
+    image's edge than they are thick: all of it stays ink (the box and its amount were
+    erased, and the amount read the date)."""
+    page = np.full((700, 1400), 235, np.uint8)
+    cv2.line(page, (1250, 0), (1250, 699), 60, 3)  # the frame's side, edge to edge
+    cv2.line(page, (0, 40), (1250, 40), 60, 3)
+    cv2.rectangle(page, (900, 260), (1200, 340), 60, 3)  # the amount box
+    for x in (1170, 1215, 1262):  # three digits in a row, from the box to the frame
+        cv2.line(page, (x - 30, 300), (x + 30, 300), 40, 6)
+        cv2.circle(page, (x, 300), 13, 40, -1)
+    ink = binarize(page)
+    assert ink[300, 1215] and ink[260, 1000]
+    kept = drop_scan_border(ink)
+    assert (kept == ink).all(), "the frame, the box and the digits across them stay"
+
+
 def test_components_with_16_bit_labels_match_opencvs_and_fall_back_when_too_many() -> None:
     from digitocr.imaging.labels import components_with_stats
 
