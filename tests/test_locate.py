@@ -1865,6 +1865,37 @@ def test_marks_closing_an_amount_are_dropped_and_small_digits_kept() -> None:
         assert len(_without_end_marks([(leading, ""), (shifted(digit, 60), "")], H)) == 2
 
 
+def test_an_equals_sign_before_an_amount_is_dropped_even_touching_its_first_digit() -> None:
+    """Real '=52.748' read '552748': an '=' written before the amount (two flat strokes)
+    reaching over the first digit's left edge is no digit; a flat stroke further over
+    the digit (a 7's bar drawn apart) is not an end mark."""
+    from digitocr.segment.blobs import Blob, components
+    from digitocr.segment.digits import _without_end_marks
+
+    def blob(draw, dx=0):
+        ink = np.zeros((100, 100), np.uint8)
+        draw(ink)
+        (b,) = components(ink)
+        return Blob(b.pix, (b.box[0] + dx, b.box[1], b.box[2] + dx, b.box[3]))
+
+    H = 60.0
+    digits = [blob(lambda m: cv2.rectangle(m, (10, 20), (40, 80), 255, 6), dx) for dx in (40, 80)]
+
+    def equals(m):
+        cv2.line(m, (10, 42), (40, 42), 255, 4)
+        cv2.line(m, (10, 56), (40, 56), 255, 4)
+        return m
+
+    pix = equals(np.zeros((100, 100), np.uint8))[38:61, 8:43]  # both strokes, one item
+    assert len(components(pix)) == 2, "the test's '=' is two strokes"
+    first = digits[0].box[0]
+    sign = Blob(pix, (first - 25, 38, first + 10, 61))  # its right end over the digit
+    out = _without_end_marks([(sign, ""), *((d, "") for d in digits)], H)
+    assert [b.box for b, _ in out] == [d.box for d in digits]
+    bar = Blob(pix, (first, 38, first + 35, 61))  # over the digit's left half
+    assert len(_without_end_marks([(bar, ""), *((d, "") for d in digits)], H)) == 3
+
+
 @pytest.mark.parametrize(
     ("rows", "typed", "zip_at"),
     [

@@ -438,23 +438,30 @@ def _loop_chain(b: Blob, H: float, score: Scorer | None) -> tuple[list[Blob], bo
 
 
 def _without_end_marks(items: list[tuple[Blob, str]], H: float) -> list[tuple[Blob, str]]:
-    """An amount's items without the '=' or '-' written after it to close it (as cheques
-    are often filled in): pieces right of every digit-sized one, all of whose strokes
-    are flat (under 0.3 of the digit height, 1.5 times as wide as tall or more)."""
-    flat = {
+    """An amount's items without the '=' or '-' written before or after it to close it
+    (as cheques are often filled in): pieces left or right of every digit-sized one, all
+    of whose strokes are flat (under 0.3 of the digit height, 1.5 times as wide as tall
+    or more); after it, a flourish too (one straight stroke, wider than tall, under 0.6
+    of the digit height). One before it may touch the first digit (real '=52.748' read
+    '552748')."""
+    dashes = {
         id(b)
         for b, sep in items
-        if not sep
-        and (
-            all(p.h < 0.3 * H and p.w >= 1.5 * p.h for p in components(b.pix))
-            or (b.h < 0.6 * H and b.w >= b.h and _line_like(b))
-        )
+        if not sep and all(p.h < 0.3 * H and p.w >= 1.5 * p.h for p in components(b.pix))
+    }
+    flat = dashes | {
+        id(b) for b, sep in items if not sep and b.h < 0.6 * H and b.w >= b.h and _line_like(b)
     }
     tall = [b for b, sep in items if not sep and b.h >= 0.5 * H and id(b) not in flat]
     if not tall:
         return items
-    end = max(b.box[2] for b in tall)
-    return [(b, sep) for b, sep in items if id(b) not in flat or b.box[0] < end - 0.1 * H]
+    start, end = min(b.box[0] for b in tall), max(b.box[2] for b in tall)
+    return [
+        (b, sep)
+        for b, sep in items
+        if not (id(b) in flat and b.box[0] >= end - 0.1 * H)
+        and not (id(b) in dashes and b.box[2] <= start + 0.25 * H)
+    ]
 
 
 def _line_like(b: Blob) -> bool:
