@@ -438,19 +438,21 @@ def _loop_chain(b: Blob, H: float, score: Scorer | None) -> tuple[list[Blob], bo
 
 
 def _without_end_marks(items: list[tuple[Blob, str]], H: float) -> list[tuple[Blob, str]]:
-    """An amount's items without the '=' or '-' written before or after it to close it
+    """An amount's items without the '=' or '-' written before or after it to guard it
     (as cheques are often filled in): pieces left or right of every digit-sized one, all
     of whose strokes are flat (under 0.3 of the digit height, 1.5 times as wide as tall
     or more); after it, a flourish too (one straight stroke, wider than tall, under 0.6
-    of the digit height). One before it may touch the first digit (real '=52.748' read
-    '552748')."""
+    of the digit height). One before it may reach a little over the first digit (real
+    '=52.748' read '552748')."""
     dashes = {
         id(b)
         for b, sep in items
         if not sep and all(p.h < 0.3 * H and p.w >= 1.5 * p.h for p in components(b.pix))
     }
     flat = dashes | {
-        id(b) for b, sep in items if not sep and b.h < 0.6 * H and b.w >= b.h and _line_like(b)
+        id(b)
+        for b, sep in items
+        if not sep and id(b) not in dashes and b.h < 0.6 * H and b.w >= b.h and _line_like(b)
     }
     tall = [b for b, sep in items if not sep and b.h >= 0.5 * H and id(b) not in flat]
     if not tall:
