@@ -486,8 +486,9 @@ def _read_fields(
 
 def _review_shared_ink(results: dict[str, FieldResult]) -> dict[str, FieldResult]:
     """Fields found on the same handwriting go to review: at most one of them is right
-    (seed 2064's cheque, its amount box missed, took the date's line for the amount's
-    and read '26042023' as the amount, accepted)."""
+    (seed 2064's cheque, its amount box erased with the cheque's frame as scanner
+    background, took the date's line for the amount's and read '26042023' as the
+    amount, accepted)."""
     out = dict(results)
     for a, b in itertools.combinations(list(results), 2):
         if _same_ink(results[a], results[b]):

@@ -130,6 +130,8 @@ def drop_scan_border(ink: Gray) -> Gray:
         depth = 2 * f * cv2.distanceTransform(comp, cv2.DIST_L2, 3)
         thick = float(depth.max())
         solid = max(10.0, 0.016 * min(h, w))
+        if thick < solid or f * length < 5 * thick:
+            continue  # thin all along (a frame, the paper's edge), or too short for it
         # How far the solid part runs along the band: the rows or columns it covers (a
         # '2' written across a frame's side at the edge is thick at one spot only). The
         # scanner's background lies beyond the paper, solid from the image's edge in:
@@ -138,7 +140,7 @@ def drop_scan_border(ink: Gray) -> Gray:
         inward = f * _inward((x - 1, y - 1), depth.shape, (sw, sh))
         core = (depth >= solid) & (inward <= thick + solid)
         run = f * int(np.count_nonzero(core.any(axis=0 if bw >= bh else 1)))
-        if thick >= solid and f * length >= 5 * thick and run >= 5 * solid:
+        if run >= 5 * solid:
             drop[i] = True
     if not drop.any():
         return ink
