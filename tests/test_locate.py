@@ -2121,3 +2121,33 @@ def test_a_small_zero_between_two_small_zeros_is_a_digit(predictor) -> None:
         cv2.ellipse(ink, (cx, 89 - ry), (18, ry), 0, 0, 360, 255, 4)
     digits = [p for p in segment_field(_field(ink, "amount"), predictor) if not p.separator]
     assert _labels(digits, predictor) == [7, 7, 0, 0, 0]
+
+
+def test_digits_touching_in_a_date_are_cut_where_one_piece_reads_only_fairly_surely() -> None:
+    """A blob read as hardly any digit whole, in a date: two digits touching, cut where
+    one reads surely and the other only fairly (a 9 at 0.7, a piece of the first left on
+    it). Seed 2066's '1991' read '19', '9', '1' and the date '02/09/99'. In a ZIP (whose
+    format asks for the cut when a digit is missing) the blob stays whole."""
+    from digitocr.segment.blobs import components
+    from digitocr.segment.split import split
+
+    def rule(_, holes, ratio):  # two loops: hardly any digit; a round loop: a sure 0;
+        if holes >= 2:  # a narrow loop on a stem: a 9 at 0.7; no loop: hardly any
+            return 0, 0.0
+        if holes == 1:
+            return (0, 0.99) if ratio >= 0.6 else (9, 0.7)
+        return 1, 0.05
+
+    ink = np.zeros((120, 220), np.uint8)
+    cv2.ellipse(ink, (60, 60), (30, 40), 0, 0, 360, 255, 8)  # a 0 ...
+    cv2.line(ink, (92, 40), (104, 40), 255, 6)  # ... touching ...
+    cv2.ellipse(ink, (120, 42), (16, 20), 0, 0, 360, 255, 7)  # ... a 9's loop
+    cv2.line(ink, (136, 42), (132, 100), 255, 7)  # and its stem
+    (b,) = components(ink)
+    score = _stub(rule, floor=0.0)
+    assert len(split(b, float(b.h), score, 0.7 * b.h)) == 1
+    cut = split(b, float(b.h), score, 0.7 * b.h, loose=True)
+    assert [(p.box[0] + p.box[2]) / 2 < 95 for p in cut] == [True, False]  # cut at the join
+    date = [p for p in segment_field(_field(ink, "date"), score) if not p.separator]
+    assert len(date) == 2
+    assert len([p for p in segment_field(_field(ink, "zip"), score) if not p.separator]) == 1

@@ -291,7 +291,7 @@ def segment_field(
             if sep:
                 pieces.append((b, sep))
                 continue
-            parts = split(b, H, score, width)
+            parts = split(b, H, score, width, loose=field.kind == "date")
             # Loops side by side cut apart and blobs read as not one digit cut in two:
             # not in dates, whose slashes touch their digits (a piece of one reads as a
             # 1), nor ZIPs: their formats know how many digits they lack, and `extra`

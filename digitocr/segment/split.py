@@ -47,6 +47,10 @@ NOT_ONE = 0.5
 # Under this a crop reads as hardly any digit (touching pairs read 0.00-0.04): segmentation
 # and the field rules (fields.py) use the same line.
 HARDLY_ANY = 0.1
+# A piece of a blob read as hardly any digit whole (`split`'s `loose`) may read this
+# surely: in a date, where six digits make a date as eight do, so the format cannot ask
+# for the cut (amounts and ZIPs lost as many readings as they gained so).
+_LOOSE = 0.5
 _WIDE = (1.11, 0.7, 1.25, 1.0, 1.0, 1.25, 0.95, 1.0, 1.0, 0.9)
 # 2nd percentile: narrower than this, a piece is a sliver of a digit, not one.
 _NARROW = (0.6, 0.1, 0.6, 0.5, 0.5, 0.55, 0.45, 0.5, 0.5, 0.45)
@@ -74,7 +78,9 @@ def _valleys(ink_proj: npt.NDArray[Any], H: float) -> list[int]:
     return sorted(kept[:10])
 
 
-def split(b: Blob, H: float, score: Scorer | None, width: float) -> list[Blob]:
+def split(
+    b: Blob, H: float, score: Scorer | None, width: float, *, loose: bool = False
+) -> list[Blob]:
     """Recognition-based over-segmentation of a blob too wide for one digit.
 
     Cuts at projection valleys; every run of pieces between two cuts is classified, and
@@ -84,21 +90,23 @@ def split(b: Blob, H: float, score: Scorer | None, width: float) -> list[Blob]:
     confidence, so that pieces must be clearly surer than a digit of ordinary width.
     A blob whose strokes stand apart only along its slant is cut along the slant and
     upright, and the reading the classifier is surer of kept (`_split_at` does each).
+    `loose`: a blob read as hardly any digit whole may be cut into pieces one of which
+    is only fairly sure (`_LOOSE`), as in a date (see `_split_at`).
     """
     if score is None:
         return [b]
     proj = (b.pix > 0).sum(axis=0)
     if _two_strokes(b, proj):
-        return _split_at(b, H, score, width, None, proj, pair=True)
+        return _split_at(b, H, score, width, None, proj, pair=True, loose=loose)
     # Two slanted strokes overlap in the vertical projection: look along the slant, and
     # cut along it if that shows a '11'. Where cuts across the line give digits too, the
     # surer reading: a '04' leaning right showed two strokes along its slant, and cut so
     # its 4 lost its arm (read 0.03 as a 4; cut upright, 1.0).
     slant_cols, slant_proj = upright(b)
     if slant_cols is None or not _two_strokes(b, slant_proj):
-        return _split_at(b, H, score, width, None, proj, pair=False)
-    along = _split_at(b, H, score, width, slant_cols, slant_proj, pair=True)
-    across = _split_at(b, H, score, width, None, proj, pair=False)
+        return _split_at(b, H, score, width, None, proj, pair=False, loose=loose)
+    along = _split_at(b, H, score, width, slant_cols, slant_proj, pair=True, loose=loose)
+    across = _split_at(b, H, score, width, None, proj, pair=False, loose=loose)
     if len(across) > 1 and _sureness(across, score) > _sureness(along, score):
         return across
     return along
@@ -119,9 +127,11 @@ def _split_at(
     proj: npt.NDArray[Any],
     *,
     pair: bool,
+    loose: bool = False,
 ) -> list[Blob]:
     """`split` with cuts at the valleys of `proj`, the ink projection on the columns
-    `cols` (the blob's own when None); `pair`: it shows two strokes side by side."""
+    `cols` (the blob's own when None); `pair`: it shows two strokes side by side;
+    `loose` as for `split`."""
     hf, wf, disc, conf = _SPLIT
     if not pair and (b.w < max(hf * H, wf * width) or b.w < 0.75 * b.h):
         return [b]
@@ -211,6 +221,13 @@ def _split_at(
         pair_path = _best_path(full, len(cuts), conf, whole_key, pieces, wide_end)
         if len(pair_path) == 2 and np.prod([full[k] for k in pair_path]) >= 0.99 * whole:
             path = pair_path
+    if loose and len(path) <= 1 and raw_whole < HARDLY_ANY:
+        # Read as hardly any digit whole, the blob is digits touching; a cut at a valley
+        # leaves a piece of the next digit on one of them, which then reads only fairly
+        # surely ('1991' written touching: 1 at 1.0, 9 at 1.0, the last 9 at 0.66).
+        fair = _best_path(s_of, len(cuts), _LOOSE, whole_key, pieces, wide_end)
+        if len(fair) > 1:
+            path = fair
     if (
         sure_whole
         and len(path) == 2
