@@ -8,7 +8,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from .segment.split import HARDLY_ANY, NOT_ONE
-from .templates.schema import DateOrder, FieldSpec
+from .templates.schema import ANY_YEAR, DateOrder, FieldSpec, Years
 
 __all__ = [
     "Item",
@@ -88,7 +88,7 @@ def _groups(seq: Sequence[Item]) -> list[str]:
     return [g for g in groups if g]
 
 
-def _date(items: Sequence[Item], order: DateOrder = "any") -> str | None:
+def _date(items: Sequence[Item], order: DateOrder = "any", years: Years = ANY_YEAR) -> str | None:
     """Digits with '/' between the day, month and year groups.
 
     A slanted '1' and a slash look alike, so the reading is a small search: each slash
@@ -122,13 +122,17 @@ def _date(items: Sequence[Item], order: DateOrder = "any") -> str | None:
         drops.append("-.".replace(dashes, ""))  # with hyphens (or points): the other goes
     # Neither ('21-11.2014', one hyphen and one point): every separator separates.
     readings = [
-        _date_as_written([it for it in items if not (it.separator and it.label in drop)], order)
+        _date_as_written(
+            [it for it in items if not (it.separator and it.label in drop)], order, years
+        )
         for drop in drops or [""]
     ]
-    return next((r for r in readings if r and _plausible_date(r, order)), readings[0])
+    return next((r for r in readings if r and _plausible_date(r, order, years)), readings[0])
 
 
-def _date_as_written(seq: Sequence[Item], order: DateOrder = "any") -> str | None:
+def _date_as_written(
+    seq: Sequence[Item], order: DateOrder = "any", years: Years = ANY_YEAR
+) -> str | None:
     """`_date` for items whose separators all separate (or are slashes)."""
     if not any(not i.separator for i in seq):
         return None
@@ -136,7 +140,7 @@ def _date_as_written(seq: Sequence[Item], order: DateOrder = "any") -> str | Non
     if len(digits) == 8 and not any(i.separator and i.label == "/" for i in seq):
         # Written without slashes (comb cells, DDMMYYYY): read as it stands.
         cand = f"{digits[:2]}/{digits[2:4]}/{digits[4:]}"
-        if _plausible_date(cand, order):
+        if _plausible_date(cand, order, years):
             return cand
     flex = [
         k
@@ -144,11 +148,13 @@ def _date_as_written(seq: Sequence[Item], order: DateOrder = "any") -> str | Non
         if (i.separator and i.label == "/") or (not i.separator and i.label in _SEP_LIKE)
     ]
     best: tuple[tuple[int, int], str] | None = None
-    if len(digits) == 8 and _plausible_date(f"{digits[:2]}/{digits[2:4]}/{digits[4:]}", order):
+    if len(digits) == 8 and _plausible_date(
+        f"{digits[:2]}/{digits[2:4]}/{digits[4:]}", order, years
+    ):
         # DDMMYYYY whatever the separators: comb cells with a printed slash read or missed.
         best = ((0, 1), f"{digits[:2]}/{digits[2:4]}/{digits[4:]}")
     elif len(digits) == 8 and (
-        fixed := _with_runner_ups([i for i in seq if not i.separator], order)
+        fixed := _with_runner_ups([i for i in seq if not i.separator], order, years)
     ):
         # Or with the runner-up of one or two unsure digits where that makes a date (a day
         # '77' whose first digit was a 1 read as 7 at 0.72): no reading that takes a digit
@@ -172,13 +178,13 @@ def _date_as_written(seq: Sequence[Item], order: DateOrder = "any") -> str | Non
             cand = "/".join(g.zfill(2) if n < 2 else g for n, g in enumerate(groups))
             # Prefer the DD/MM shape as written on cheques, then the fewest changes.
             key = (0 if len(groups[0]) == len(groups[1]) == 2 else 1, changes)
-            if _plausible_date(cand, order) and (best is None or key < best[0]):
+            if _plausible_date(cand, order, years) and (best is None or key < best[0]):
                 best = (key, cand)
     if best is not None:
         return best[1]
     if len(digits) in (6, 8):
         cand = f"{digits[:2]}/{digits[2:4]}/{digits[4:]}"
-        if _plausible_date(cand, order):
+        if _plausible_date(cand, order, years):
             return cand
     groups = _groups(seq)
     return "/".join(groups) if len(groups) == 3 else digits
@@ -214,7 +220,10 @@ def _slashes_left_out(v: str, r: str) -> bool:
 
 
 def _with_runner_ups(
-    digits: Sequence[Item], order: DateOrder = "any", unsure: float = 0.99
+    digits: Sequence[Item],
+    order: DateOrder = "any",
+    years: Years = ANY_YEAR,
+    unsure: float = 0.99,
 ) -> str | None:
     """The likeliest DDMMYYYY date (or MMDDYYYY, as `order` allows) from 8 digits when
     up to two of those read under `unsure` take their runner-up instead; None when none
@@ -232,25 +241,26 @@ def _with_runner_ups(
                 p *= second[1] / max(digits[k].confidence, 1e-6)
             cand = "".join(labels)
             cand = f"{cand[:2]}/{cand[2:4]}/{cand[4:]}"
-            if _plausible_date(cand, order) and (best is None or p > best[0]):
+            if _plausible_date(cand, order, years) and (best is None or p > best[0]):
                 best = (p, cand)
         if best is not None:
             return best[1]  # one change before two
     return None
 
 
-def _plausible_date(value: str, order: DateOrder = "any") -> bool:
-    """A day and month as `order` writes them (`any`: DD/MM or MM/DD), a year of two
-    digits or 1900-2099."""
+def _plausible_date(value: str, order: DateOrder = "any", years: Years = ANY_YEAR) -> bool:
+    """A day and month as `order` writes them (`any`: DD/MM or MM/DD), a year within
+    `years` (a template's `years`; two digits: 19YY or 20YY within them)."""
     parts = value.split("/")
     if len(parts) != 3 or not all(p.isdigit() for p in parts):
         return False
     if len(parts[0]) > 2 or len(parts[1]) > 2:
         return False  # '022/10/1995': a digit too many (a stroke read twice), not day 22
     a, b, y = (int(p) for p in parts)
-    if len(parts[2]) == 4 and not 1900 <= y <= 2099:
-        return False
     if len(parts[2]) not in (2, 4):
+        return False
+    lo, hi = years
+    if not any(lo <= c <= hi for c in ((y,) if len(parts[2]) == 4 else (1900 + y, 2000 + y))):
         return False
     dm = 1 <= a <= 31 and 1 <= b <= 12  # DD/MM
     md = 1 <= a <= 12 and 1 <= b <= 31  # MM/DD
@@ -276,7 +286,7 @@ def build_value(spec: FieldSpec, items: Sequence[Item]) -> str | None:
     if spec.type == "amount":
         return _amount(items)
     if spec.type == "date":
-        return _date(items, spec.date_order)
+        return _date(items, spec.date_order, spec.years)
     if not digits:
         return None
     if spec.type == "zip":
@@ -299,7 +309,7 @@ def is_valid(spec: FieldSpec, value: str | None, method: str = "") -> bool:
     if spec.type == "amount":
         return bool(_AMOUNT.match(value))
     if spec.type == "date":
-        return _plausible_date(value, spec.date_order)
+        return _plausible_date(value, spec.date_order, spec.years)
     if spec.type == "zip":
         return n in ((5, 9) if method == "trailing" else (5, 6, 7, 9))
     return n > 0
@@ -403,7 +413,11 @@ def missing_digits(
             # '01' a 0 at 0.01; a 2 at 0.5 is a digit, and splitting another blob made
             # '06/11/2013' '06/11/2031').
             return 1
-        if n == 9 and not _plausible_date(value or "", spec.date_order) and _hardly_a_digit(items):
+        if (
+            n == 9
+            and not _plausible_date(value or "", spec.date_order, spec.years)
+            and _hardly_a_digit(items)
+        ):
             # Nine crops and no date: both slashes read as 1s and two touching digits
             # read as one ('07/01/2023' read 071011623, the '20' a 6 at 0.01).
             return 1

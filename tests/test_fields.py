@@ -300,6 +300,18 @@ def test_a_date_order_rules_out_the_other_reading() -> None:
     assert build_value(mdy, read) == "02/17/2023"
 
 
+def test_a_year_outside_the_templates_years_takes_the_runner_up_of_an_unsure_digit() -> None:
+    """A cheque's date read '13/01/2079' (a 0 read as 7 at 0.6): no year a cheque carries,
+    so the 7 takes its runner-up; a template that allows any year keeps 2079."""
+    cheque = FieldSpec(name="f", type="date", locate=WHOLE, years=(1970, 2039))
+    read = items("13012079")
+    read[6] = Item("7", 0.6, False, ("0", 0.38))
+    assert build_value(spec("date"), read) == "13/01/2079"
+    assert is_valid(spec("date"), "13/01/2079") and not is_valid(cheque, "13/01/2079")
+    assert build_value(cheque, read) == "13/01/2009"
+    assert is_valid(cheque, "13/01/09") and not is_valid(cheque, "13/01/45")  # 1945, 2045
+
+
 def test_a_sure_digit_keeps_its_label_even_when_the_date_is_impossible() -> None:
     read = items("77032024")
     read[0] = Item("7", 0.995, False, ("1", 0.004))

@@ -35,6 +35,16 @@ def test_a_template_says_how_its_dates_are_written() -> None:
     assert dob.date_order == "dmy"
 
 
+def test_a_cheques_date_has_plausible_years_and_a_date_of_birth_any() -> None:
+    """A cheque read tonight was written in the last decades (bench-dev's: 1994-2026),
+    a date of birth may be any year (bench-dev's forms: 1936-2006)."""
+    (date,) = [f for f in load_template("cheque").fields if f.type == "date"]
+    assert date.years[0] <= 1990 and date.years[1] >= 2030 and date.years != (1900, 2099)
+    for name in ("form", "form-a4", "form-letter", "date"):
+        t = load_template(name)
+        assert all(f.years == (1900, 2099) for r in (t, *t.resolved) for f in r.fields), name
+
+
 def test_variants_resolve(tmp_path: Path) -> None:
     (tmp_path / "both.yaml").write_text(
         "name: both\nvariants: [form-a4, form-letter]\nfields:\n"
@@ -106,6 +116,15 @@ def test_unknown_template_lists_builtins() -> None:
         (
             "name: x\nfields:\n  - {name: a, date_order: dmy, locate: [{method: whole}]}\n",
             "date_order is for date fields",
+        ),
+        (
+            "name: x\nfields:\n  - {name: a, years: [1990, 2030], locate: [{method: whole}]}\n",
+            "years is for date fields",
+        ),
+        (
+            "name: x\nfields:\n"
+            "  - {name: a, type: date, years: [2030, 1990], locate: [{method: whole}]}\n",
+            "years must be [first, last]",
         ),
         ("name: [unclosed\n", "not valid YAML"),
         ("- just\n- a list\n", "mapping"),

@@ -12,11 +12,13 @@ from ..errors import TemplateError
 from ..imaging.orientation import Corner
 
 __all__ = [
+    "ANY_YEAR",
     "BUILTIN_DIR",
     "DateOrder",
     "FieldSpec",
     "Locate",
     "Template",
+    "Years",
     "builtin_names",
     "load_template",
 ]
@@ -24,6 +26,8 @@ __all__ = [
 BUILTIN_DIR = Path(__file__).resolve().parent / "builtin"
 FieldType = Literal["digits", "amount", "date", "zip"]
 DateOrder = Literal["dmy", "mdy", "any"]
+Years = tuple[int, int]  # a date's plausible years, first and last
+ANY_YEAR: Years = (1900, 2099)
 Region = tuple[float, float, float, float]
 
 
@@ -70,6 +74,10 @@ class FieldSpec(BaseModel):
     # A date's day and month order as written: `dmy` (DD/MM/YYYY), `mdy` (MM/DD/YYYY, US
     # cheques), or `any` (either makes a plausible date).
     date_order: DateOrder = "any"
+    # The years a date may plausibly carry, first and last (a cheque's: the last decades
+    # and the next few, not 1953 nor 2079). A date outside them is not valid, and the
+    # reading takes an unsure digit's runner-up where that makes one within them.
+    years: Years = ANY_YEAR
     # How `digitocr synth` draws this field (ignored when reading): label, position, cells.
     draw: dict[str, Any] | None = None
 
@@ -77,6 +85,13 @@ class FieldSpec(BaseModel):
     def _check(self) -> FieldSpec:
         if self.date_order != "any" and self.type != "date":
             raise ValueError(f"date_order is for date fields, not type {self.type!r}")
+        if self.years != ANY_YEAR and self.type != "date":
+            raise ValueError(f"years is for date fields, not type {self.type!r}")
+        lo, hi = self.years
+        if not ANY_YEAR[0] <= lo <= hi <= ANY_YEAR[1]:
+            raise ValueError(
+                f"years must be [first, last] within {ANY_YEAR[0]}-{ANY_YEAR[1]}, got [{lo}, {hi}]"
+            )
         return self
 
 
