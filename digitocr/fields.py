@@ -178,6 +178,14 @@ def _date_as_written(
             cand = "/".join(g.zfill(2) if n < 2 else g for n, g in enumerate(groups))
             # Prefer the DD/MM shape as written on cheques, then the fewest changes.
             key = (0 if len(groups[0]) == len(groups[1]) == 2 else 1, changes)
+            if (
+                not _plausible_date(cand, order, years)
+                and [len(g) for g in groups] == [2, 2, 4]
+                and (fixed := _with_runner_ups([i for i in trial if not i.separator], order, years))
+            ):
+                # A slash taken back for a 1 and an unsure digit's runner-up together
+                # ('08/07/1995', its 1 read as a slash and its first 9 as a 4 at 0.43).
+                cand, key = fixed, (key[0], changes + 1)
             if _plausible_date(cand, order, years) and (best is None or key < best[0]):
                 best = (key, cand)
     if best is not None:

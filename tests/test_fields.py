@@ -312,6 +312,17 @@ def test_a_year_outside_the_templates_years_takes_the_runner_up_of_an_unsure_dig
     assert is_valid(cheque, "13/01/09") and not is_valid(cheque, "13/01/45")  # 1945, 2045
 
 
+def test_a_slash_taken_back_for_a_one_and_a_runner_up_together_make_a_date() -> None:
+    """'08/07/1995' with its year's 1 drawn slanting (read as a slash) and its first 9
+    read as a 4 at 0.43: neither the 1 alone ('1495') nor the 9 alone (seven digits)
+    makes a date; both together do. A sure 4 stays."""
+    read = items("08/07//495")
+    read[7] = Item("4", 0.43, False, ("9", 0.4))
+    assert build_value(spec("date"), read) == "08/07/1995"
+    read[7] = Item("4", 0.995, False, ("9", 0.004))
+    assert build_value(spec("date"), read) != "08/07/1995"
+
+
 def test_a_sure_digit_keeps_its_label_even_when_the_date_is_impossible() -> None:
     read = items("77032024")
     read[0] = Item("7", 0.995, False, ("1", 0.004))
