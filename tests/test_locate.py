@@ -264,22 +264,34 @@ def test_a_wide_zero_stays_one_digit(predictor) -> None:
     assert labels == [3, 0, 7]
 
 
-@pytest.mark.parametrize(("half_width", "sure"), [(56, True), (66, False)])
-def test_a_zero_as_wide_as_mnists_widest_is_read_at_its_confidence(
-    predictor, half_width: int, sure: bool
-) -> None:
+@pytest.mark.parametrize("half_width", [56, 66])
+def test_a_wide_zero_read_surely_whole_is_read_at_its_confidence(predictor, half_width) -> None:
     """A flat 0 1.35 times as wide as tall, one blob: MNIST's widest 0s are 1.43 times
     (99th percentile), so it is read at the classifier's confidence (it was halved, as
-    anything 1.3 times as wide was, and sent '307' to review). One 1.6 times as wide is
-    likely two digits merged and is still halved."""
+    anything 1.3 times as wide was, and sent '307' to review). One 1.6 times as wide
+    may be two digits merged, but the model's reject output reads those as not one
+    digit: read surely whole, it is one digit too (halved before stop 43)."""
     ink = np.zeros((120, 400), np.uint8)
     cv2.putText(ink, "3", (10, 100), cv2.FONT_HERSHEY_SIMPLEX, 3, 255, 9)
     cv2.ellipse(ink, (200, 62), (half_width, 40), 0, 0, 360, 255, 9)
     cv2.putText(ink, "7", (290, 100), cv2.FONT_HERSHEY_SIMPLEX, 3, 255, 9)
     res = _read_on_cheque(_field(ink, "amount"), predictor)
     assert res.value == "307"
-    assert (res.digits[1].confidence > 0.99) is sure
-    assert res.needs_review is not sure
+    assert res.digits[1].confidence > 0.99
+    assert not res.needs_review
+
+
+def test_a_crop_is_too_wide_for_one_digit_by_its_class_and_how_surely_it_reads() -> None:
+    from digitocr.pipeline import _too_wide
+
+    box = (0, 0, 160, 100)  # 1.6 times as wide as tall
+    assert not _too_wide((0, 0, 135, 100), 0, True, False, 0.5)  # within MNIST's 0s
+    assert _too_wide((0, 0, 135, 100), 0, False, True, 1.0)  # a piece cut from a blob
+    assert _too_wide(box, 0, True, False, 1.0)  # no reject output to say it is one
+    assert _too_wide(box, 0, True, True, 0.98)  # not sure enough
+    assert not _too_wide(box, 0, True, True, 0.99)  # read surely whole: one digit
+    assert not _too_wide(box, 2, True, False, 0.5)  # MNIST's 2s are up to 1.67 wide
+    assert _too_wide(box, 2, False, True, 1.0)
 
 
 def test_a_one_cut_from_the_right_of_the_digit_it_touches_not_quite_sure_is_reviewed() -> None:
@@ -1418,10 +1430,14 @@ def test_touching_digits_with_no_valley_are_cut_when_read_as_not_one(
     assert confidence <= 0.8 * float(np.prod([d.confidence for d in digits])) + 1e-9
 
 
-def test_a_wide_digit_in_a_comb_cell_is_read_at_its_own_confidence(predictor) -> None:
+def test_a_wide_digit_in_a_comb_cell_is_read_at_its_own_confidence(predictor, monkeypatch) -> None:
     """A 0 drawn flat, 1.7 times as wide as tall, wider than MNIST's widest 0s: outside
-    cells likely two digits merged, read at half confidence; a comb cell holds one."""
+    cells perhaps two digits merged, read at half confidence unless read surely whole
+    (taken here as too wide whatever the model says); a comb cell holds one."""
+    import digitocr.pipeline
     from digitocr.pipeline import _reading
+
+    monkeypatch.setattr(digitocr.pipeline, "_too_wide", lambda *a: True)
     from digitocr.templates.schema import load_template
 
     ink = np.zeros((120, 420), np.uint8)

@@ -20,6 +20,7 @@ __all__ = [
     "bend",
     "cut_at_cells",
     "force_splits",
+    "rejects",
     "split",
 ]
 
