@@ -384,17 +384,17 @@ def _reading(
     return value, confidence, digits, items
 
 
-def _too_wide(box: Box, label: int, whole: bool, rejects: bool, confidence: float) -> bool:
+def _too_wide(box: Box, label: int, whole: bool, reject_output: bool, confidence: float) -> bool:
     """Whether a digit crop outside comb cells is wide enough to be digits merged, to be
     read at half confidence. One handwritten digit is rarely 1.3 times as wide as tall.
     A blob left whole may be as wide as MNIST's widest of the class it reads as (99th
     percentile: a flat 0 1.43, a 2 or 5 1.67); a piece cut from one may not (a '57' cut
     before the 7's stem reads as a wide 5). A blob left whole that a model with a reject
-    output (`rejects`: it reads two digits touching as not one) reads at 0.99 or more
+    output (`reject_output`: it reads two digits touching as not one) reads at 0.99 or more
     is one digit however wide: 98 right fields of seeds 2046-2066 (one wrong by another
     digit) and 10 right real amounts went to review for it alone."""
     bw, bh = box[2] - box[0], box[3] - box[1]
-    if whole and rejects and confidence >= 0.99:
+    if whole and reject_output and confidence >= 0.99:
         return False
     return bw > max(1.3, WIDEST[label] if whole else 0.0) * bh
 
