@@ -179,7 +179,8 @@ def _date_as_written(
             # Prefer the DD/MM shape as written on cheques, then the fewest changes.
             key = (0 if len(groups[0]) == len(groups[1]) == 2 else 1, changes)
             if (
-                not _plausible_date(cand, order, years)
+                changes  # the digits as read took their runner-ups above
+                and not _plausible_date(cand, order, years)
                 and [len(g) for g in groups] == [2, 2, 4]
                 and (fixed := _with_runner_ups([i for i in trial if not i.separator], order, years))
             ):
