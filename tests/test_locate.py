@@ -185,6 +185,23 @@ def test_boxes_drawn_with_rulings_blurred_thick_are_all_found() -> None:
     assert [len(r) for r in rows] == [7]
 
 
+def test_a_box_whose_top_a_digits_bar_runs_along_is_still_found() -> None:
+    """bench-dev's env_0009: a 7's thick bar drawn along its box's top side made the
+    ruling too thick to be one, the box was lost and the 7 with it ('670456' read
+    '60456', accepted). The rows the ruling fills across are the ruling."""
+    from digitocr.templates.structure import analyse, hlines
+
+    ink = np.zeros((600, 1400), np.uint8)
+    for i in range(6):
+        x = 100 + 92 * i
+        cv2.rectangle(ink, (x + 5, 105), (x + 81, 182), 255, 3)  # 76 px wide
+    ink[106:121, 195 + 8 : 195 + 60] = 255  # the second box's 7: its bar, 15 px thick ...
+    cv2.line(ink, (195 + 58, 120), (195 + 30, 175), 255, 6)  # ... and its stem
+    tops = [b for b in hlines(ink, 25) if b[1] < 110]
+    assert tops and all(b[3] - b[1] <= 6 for b in tops)  # the rulings, not the bar
+    assert [len(r) for r in analyse(ink).rows] == [6]
+
+
 def test_comb_rows_found_on_generated_form(synth_docs) -> None:
     tmpl = load_template(ROOT / "pipelines" / "application-form.yaml")
     path = sorted(synth_docs["form"].glob("*.png"))[0]

@@ -52,14 +52,20 @@ def hlines(mask: Mask, min_len: int) -> list[Box]:
     opened = cv2.morphologyEx(mask, cv2.MORPH_OPEN, kernel)
     # Bridge one- or two-pixel breaks along a ruling without joining separate boxes.
     opened = cv2.morphologyEx(opened, cv2.MORPH_CLOSE, np.ones((1, 5), np.uint8))
-    _n, _, stats, _ = components_with_stats(opened)
-    segs = sorted(
-        (int(x), int(y), int(x + w), int(y + h))
-        for x, y, w, h, _a in stats[1:]
+    _n, labels, stats, _ = components_with_stats(opened)
+    segs = []
+    for i, (x, y, w, h, _a) in enumerate(stats[1:].tolist(), start=1):
+        if w < min_len:
+            continue
         # A ruling is six times as long as thick or more: a box's side 76 px long,
         # blurred to 11 px, is one (at eight, seed 2050 lost a postcode box).
-        if w >= min_len and h <= max(6, w // 6)
-    )
+        if h <= max(6, w // 6):
+            segs.append((x, y, x + w, y + h))
+            continue
+        ruling = _ruling_rows(labels[y : y + h, x : x + w] == i, max(6, w // 6))
+        if ruling is not None:
+            segs.append((x, y + ruling[0], x + w, y + ruling[1]))
+    segs.sort()
     # Merge collinear pieces: a ruling broken where ink crosses it is still one ruling.
     merged: list[list[int]] = []
     for seg in sorted(segs, key=lambda b: (b[1], b[0])):
@@ -72,6 +78,16 @@ def hlines(mask: Mask, min_len: int) -> list[Box]:
         else:
             merged.append(list(seg))
     return [(m[0], m[1], m[2], m[3]) for m in merged]
+
+
+def _ruling_rows(component: Mask, thick: int) -> tuple[int, int] | None:
+    """The rows of a ruling thickened by a pen stroke drawn along it (a 7's bar on its
+    box's top side): a band at most `thick` rows high, each row inked across 90% of the
+    component's width; None when there is no such band or more than one."""
+    full = np.flatnonzero(component.mean(axis=1) >= 0.9)
+    if not len(full) or full[-1] - full[0] + 1 > thick or len(full) != full[-1] - full[0] + 1:
+        return None
+    return int(full[0]), int(full[-1]) + 1
 
 
 def _columns(mask: Mask, x0: int, x1: int, y0: int, y1: int, max_width: int) -> list[int]:
