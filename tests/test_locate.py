@@ -390,6 +390,34 @@ def test_touching_digits_leaning_right_are_cut_where_they_read_surest(
     assert "".join(str(int(np.argmax(p))) for p in probs) == pair
 
 
+def test_a_cut_that_another_reading_other_digits_rivals_is_a_close_call() -> None:
+    """Seed 2067's ZIP '61861': its '618' one blob, cut as '1', '2', '8' (the 6's stem,
+    then the rest of the 6 with the 1) at 1.0, 0.999 and 0.999, where '6', '1', '8' read
+    1.0, 0.995 and 0.999: accepted at 0.999 as '12861'. A cut rivalled so, by a cut into
+    as many pieces reading other digits, is a guess."""
+    from digitocr.segment.blobs import Blob
+    from digitocr.segment.split import _close_call
+
+    cuts = [0, 8, 16, 32, 56]
+
+    def piece(i: int, j: int) -> Blob:
+        return Blob(np.full((36, cuts[j] - cuts[i]), 255, np.uint8), (cuts[i], 6, cuts[j], 42))
+
+    pieces = {(i, j): piece(i, j) for i in range(5) for j in range(i + 1, 5)}
+    s_of = {(0, 1): 1.0, (0, 2): 1.0, (1, 3): 0.999, (2, 3): 0.995, (3, 4): 0.999, (0, 4): 0.0}
+    label_of = {(0, 1): 1, (0, 2): 6, (1, 3): 2, (2, 3): 1, (3, 4): 8, (0, 4): 8}
+    chosen = [(0, 1), (1, 3), (3, 4)]
+    assert _close_call(chosen, s_of, label_of, 5, 0.9, pieces)
+    # The other reading far less sure, or the same digits cut a little otherwise: no.
+    assert not _close_call(chosen, {**s_of, (2, 3): 0.5}, label_of, 5, 0.9, pieces)
+    assert not _close_call(chosen, s_of, {**label_of, (0, 2): 1, (2, 3): 2}, 5, 0.9, pieces)
+    # Nor a cut into more pieces: a 6's halves read as a sure '1' and '7'.
+    six = [(0, 2), (2, 3), (3, 4)]
+    halves = {(0, 1): 1.0, (1, 2): 1.0, (0, 2): 1.0, (2, 3): 1.0, (3, 4): 1.0}
+    labels = {(0, 1): 1, (1, 2): 7, (0, 2): 6, (2, 3): 1, (3, 4): 8}
+    assert not _close_call(six, halves, labels, 5, 0.9, pieces)
+
+
 def test_a_last_two_with_a_loop_at_its_foot_may_be_as_wide_as_a_first_digit() -> None:
     from digitocr.segment.blobs import components
     from digitocr.segment.split import split

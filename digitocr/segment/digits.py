@@ -291,7 +291,9 @@ def segment_field(
             if sep:
                 pieces.append((b, sep))
                 continue
-            parts = split(b, H, score, width, loose=field.kind == "date")
+            # A cut that another cut reading other digits almost as surely rivals is a
+            # guess too ('61' cut as '1' and a '2': the field reviewed, not accepted).
+            parts = split(b, H, score, width, loose=field.kind == "date", close_calls=guessed)
             # Loops side by side cut apart and blobs read as not one digit cut in two:
             # not in dates, whose slashes touch their digits (a piece of one reads as a
             # 1), nor ZIPs: their formats know how many digits they lack, and `extra`

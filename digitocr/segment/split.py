@@ -52,6 +52,8 @@ HARDLY_ANY = 0.1
 # surely: in a date, where six digits make a date as eight do, so the format cannot ask
 # for the cut (amounts and ZIPs lost as many readings as they gained so).
 _LOOSE = 0.5
+# A cut is a close call when another reads other digits this surely relative to it.
+_CLOSE = 0.95
 _WIDE = (1.11, 0.7, 1.25, 1.0, 1.0, 1.25, 0.95, 1.0, 1.0, 0.9)
 # 2nd percentile: narrower than this, a piece is a sliver of a digit, not one.
 _NARROW = (0.6, 0.1, 0.6, 0.5, 0.5, 0.55, 0.45, 0.5, 0.5, 0.45)
@@ -80,7 +82,13 @@ def _valleys(ink_proj: npt.NDArray[Any], H: float) -> list[int]:
 
 
 def split(
-    b: Blob, H: float, score: Scorer | None, width: float, *, loose: bool = False
+    b: Blob,
+    H: float,
+    score: Scorer | None,
+    width: float,
+    *,
+    loose: bool = False,
+    close_calls: set[int] | None = None,
 ) -> list[Blob]:
     """Recognition-based over-segmentation of a blob too wide for one digit.
 
@@ -92,24 +100,33 @@ def split(
     A blob whose strokes stand apart only along its slant is cut along the slant and
     upright, and the reading the classifier is surer of kept (`_split_at` does each).
     `loose`: a blob read as hardly any digit whole may be cut into pieces one of which
-    is only fairly sure (`_LOOSE`), as in a date (see `_split_at`).
+    is only fairly sure (`_LOOSE`), as in a date (see `_split_at`). `close_calls` gains
+    the ids of the pieces returned where another cut reads other digits almost as surely
+    (see `_close_call`).
     """
     if score is None:
         return [b]
     proj = (b.pix > 0).sum(axis=0)
+    close = close_calls if close_calls is not None else set()
     if _two_strokes(b, proj):
-        return _split_at(b, H, score, width, None, proj, pair=True, loose=loose)
+        return _split_at(b, H, score, width, None, proj, pair=True, loose=loose, close=close)
     # Two slanted strokes overlap in the vertical projection: look along the slant, and
     # cut along it if that shows a '11'. Where cuts across the line give digits too, the
     # surer reading: a '04' leaning right showed two strokes along its slant, and cut so
     # its 4 lost its arm (read 0.03 as a 4; cut upright, 1.0).
     slant_cols, slant_proj = upright(b)
     if slant_cols is None or not _two_strokes(b, slant_proj):
-        return _split_at(b, H, score, width, None, proj, pair=False, loose=loose)
-    along = _split_at(b, H, score, width, slant_cols, slant_proj, pair=True, loose=loose)
-    across = _split_at(b, H, score, width, None, proj, pair=False, loose=loose)
+        return _split_at(b, H, score, width, None, proj, pair=False, loose=loose, close=close)
+    along_close: set[int] = set()
+    across_close: set[int] = set()
+    along = _split_at(
+        b, H, score, width, slant_cols, slant_proj, pair=True, loose=loose, close=along_close
+    )
+    across = _split_at(b, H, score, width, None, proj, pair=False, loose=loose, close=across_close)
     if len(across) > 1 and _sureness(across, score) > _sureness(along, score):
+        close |= across_close
         return across
+    close |= along_close
     return along
 
 
@@ -129,10 +146,11 @@ def _split_at(
     *,
     pair: bool,
     loose: bool = False,
+    close: set[int] | None = None,
 ) -> list[Blob]:
     """`split` with cuts at the valleys of `proj`, the ink projection on the columns
     `cols` (the blob's own when None); `pair`: it shows two strokes side by side;
-    `loose` as for `split`."""
+    `loose` as for `split`; `close` gains the pieces' ids where the cut is a close call."""
     hf, wf, disc, conf = _SPLIT
     if not pair and (b.w < max(hf * H, wf * width) or b.w < 0.75 * b.h):
         return [b]
@@ -264,7 +282,53 @@ def _split_at(
         # cut into '62', an 8 with a long tail into '83'; generated MNIST pages never
         # split such a blob).
         return [b]
-    return [p for k in path if (p := pieces[k]) is not None]
+    out = [p for k in path if (p := pieces[k]) is not None]
+    if close is not None and _close_call(path, s_of, label_of, len(cuts), conf, pieces, wide_end):
+        close.update(id(p) for p in out)
+    return out
+
+
+def _close_call(
+    path: list[tuple[int, int]],
+    s_of: dict[tuple[int, int], float],
+    label_of: dict[tuple[int, int], int],
+    n: int,
+    conf: float,
+    pieces: dict[tuple[int, int], Blob | None],
+    wide_end: Collection[tuple[int, int]] = (),
+) -> bool:
+    """Whether some other cut of the blob into as many pieces, as `_best_path` allows
+    them, reads other digits at `_CLOSE` of `path`'s sureness or more (the product of
+    its pieces' scores as `s_of` weighs them): two readings of the blob the classifier
+    hardly tells apart ('61' cut as '1' and a '2', or as '6' and '1'). Cuts into more
+    pieces are no such rivals (a 0's halves read as a sure '1' and '7'), nor the whole
+    blob, its score weighed by its width: a prior, not a reading.
+    """
+    sure = float(np.prod([s_of[k] * (0.99 if k in wide_end else 1.0) for k in path]))
+    want = [label_of.get(k) for k in path]
+    found = False
+
+    def walk(i: int, score: float, seq: list[int | None], last: tuple[int, int] | None) -> None:
+        nonlocal found
+        if found:
+            return
+        if i == n - 1:
+            found = len(seq) == len(want) and seq != want
+            return
+        if len(seq) >= len(want):
+            return
+        for k, sc in s_of.items():
+            if k[0] != i or sc < conf or k == (0, n - 1):
+                continue  # pieces only: the whole's weighted score is a prior, not a reading
+            sc *= 0.99 if k in wide_end else 1.0
+            if score * sc < _CLOSE * sure:
+                continue
+            if last is not None and not _side_by_side(pieces[last], pieces[k]):
+                continue
+            walk(k[1], score * sc, [*seq, label_of.get(k)], k)
+
+    walk(0, 1.0, [], None)
+    return found
 
 
 def _ones_joined(
@@ -293,6 +357,15 @@ def _ones_joined(
     return out
 
 
+def _side_by_side(pa: Blob | None, pb: Blob | None) -> bool:
+    """Neighbouring pieces on the line: heights overlapping by 3/4 of the lower one, feet
+    level within 0.3 of the taller (see `_best_path`)."""
+    if pa is None or pb is None:
+        return False
+    inter = min(pa.box[3], pb.box[3]) - max(pa.box[1], pb.box[1])
+    return inter >= 0.75 * min(pa.h, pb.h) and abs(pa.box[3] - pb.box[3]) <= 0.3 * max(pa.h, pb.h)
+
+
 def _best_path(
     s_of: dict[tuple[int, int], float],
     n: int,
@@ -311,13 +384,7 @@ def _best_path(
     """
 
     def side(a: tuple[int, int], b: tuple[int, int]) -> bool:
-        pa, pb = pieces[a], pieces[b]
-        if pa is None or pb is None:
-            return False
-        inter = min(pa.box[3], pb.box[3]) - max(pa.box[1], pb.box[1])
-        return inter >= 0.75 * min(pa.h, pb.h) and abs(pa.box[3] - pb.box[3]) <= 0.3 * max(
-            pa.h, pb.h
-        )
+        return _side_by_side(pieces[a], pieces[b])
 
     best: dict[tuple[int, int], tuple[float, list[tuple[int, int]]]] = {}
     for i, j in sorted(s_of, key=lambda k: (k[1], k[0])):
