@@ -101,8 +101,8 @@ def split(
     upright, and the reading the classifier is surer of kept (`_split_at` does each).
     `loose`: a blob read as hardly any digit whole may be cut into pieces one of which
     is only fairly sure (`_LOOSE`), as in a date (see `_split_at`). `close_calls` gains
-    the ids of the pieces returned where another cut reads other digits almost as surely
-    (see `_close_call`).
+    the ids of the pieces returned where another cut into as many pieces reads other
+    digits almost as surely (see `_close_call`).
     """
     if score is None:
         return [b]
@@ -304,7 +304,9 @@ def _close_call(
     pieces are no such rivals (a 0's halves read as a sure '1' and '7'), nor the whole
     blob, its score weighed by its width: a prior, not a reading.
     """
-    sure = float(np.prod([s_of[k] * (0.99 if k in wide_end else 1.0) for k in path]))
+    sure = float(np.prod([s_of.get(k, 0.0) * (0.99 if k in wide_end else 1.0) for k in path]))
+    if sure <= 0.0:
+        return False
     want = [label_of.get(k) for k in path]
     found = False
 
