@@ -418,6 +418,25 @@ def test_a_cut_that_another_reading_other_digits_rivals_is_a_close_call() -> Non
     assert not _close_call(six, halves, labels, 5, 0.9, pieces)
 
 
+def test_a_piece_read_as_the_digit_before_it_starting_well_below_is_a_guess() -> None:
+    """Seed 2067's form amount '22': its second 2's long foot, curling up, was cut off and
+    read as a 2 at 1.0 ('222', accepted). A piece read as the digit before it, well short
+    of the blob and starting well below its top, may be that digit's foot: reviewed."""
+    from digitocr.segment.blobs import Blob
+    from digitocr.segment.split import _foot_like
+
+    def blob(x0: int, y0: int, x1: int, y1: int) -> Blob:
+        return Blob(np.full((y1 - y0, x1 - x0), 255, np.uint8), (x0, y0, x1, y1))
+
+    whole = blob(113, 40, 267, 118)
+    pieces = {(0, 2): blob(113, 40, 206, 118), (2, 5): blob(206, 53, 267, 113)}
+    path = [(0, 2), (2, 5)]
+    assert _foot_like(path, {(0, 2): 2, (2, 5): 2}, pieces, whole)
+    assert not _foot_like(path, {(0, 2): 2, (2, 5): 6}, pieces, whole)  # another digit
+    tall = {**pieces, (2, 5): blob(206, 42, 267, 118)}  # a second 2 as tall: a '22'
+    assert not _foot_like(path, {(0, 2): 2, (2, 5): 2}, tall, whole)
+
+
 def test_a_last_two_with_a_loop_at_its_foot_may_be_as_wide_as_a_first_digit() -> None:
     from digitocr.segment.blobs import components
     from digitocr.segment.split import split

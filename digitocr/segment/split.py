@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Callable, Collection, Sequence
 from typing import Any
 
@@ -283,9 +284,33 @@ def _split_at(
         # split such a blob).
         return [b]
     out = [p for k in path if (p := pieces[k]) is not None]
-    if close is not None and _close_call(path, s_of, label_of, len(cuts), conf, pieces, wide_end):
+    if close is not None and (
+        _close_call(path, s_of, label_of, len(cuts), conf, pieces, wide_end)
+        or _foot_like(path, label_of, pieces, b)
+    ):
         close.update(id(p) for p in out)
     return out
+
+
+def _foot_like(
+    path: list[tuple[int, int]],
+    label_of: dict[tuple[int, int], int],
+    pieces: dict[tuple[int, int], Blob | None],
+    b: Blob,
+) -> bool:
+    """A piece read as the digit before it, well short of the blob's height and starting
+    well below its top: perhaps that digit's long foot or tail, cut off ('22' read '222'),
+    perhaps a smaller digit written after it."""
+    for k0, k1 in itertools.pairwise(path):
+        p = pieces[k1]
+        if (
+            p is not None
+            and label_of.get(k0) == label_of.get(k1)
+            and p.h < 0.85 * b.h
+            and p.box[1] - b.box[1] >= 0.15 * b.h
+        ):
+            return True
+    return False
 
 
 def _close_call(
