@@ -102,8 +102,9 @@ def split(
     upright, and the reading the classifier is surer of kept (`_split_at` does each).
     `loose`: a blob read as hardly any digit whole may be cut into pieces one of which
     is only fairly sure (`_LOOSE`), as in a date (see `_split_at`). `close_calls` gains
-    the ids of the pieces returned where another cut into as many pieces reads other
-    digits almost as surely (see `_close_call`).
+    the ids of the pieces returned where the cut is a guess: another cut into as many
+    pieces reads other digits almost as surely (`_close_call`), or a piece reads as the
+    digit before it, short and starting low (`_foot_like`).
     """
     if score is None:
         return [b]
@@ -151,7 +152,7 @@ def _split_at(
 ) -> list[Blob]:
     """`split` with cuts at the valleys of `proj`, the ink projection on the columns
     `cols` (the blob's own when None); `pair`: it shows two strokes side by side;
-    `loose` as for `split`; `close` gains the pieces' ids where the cut is a close call."""
+    `loose` as for `split`; `close` gains the pieces' ids where the cut is a guess."""
     hf, wf, disc, conf = _SPLIT
     if not pair and (b.w < max(hf * H, wf * width) or b.w < 0.75 * b.h):
         return [b]
@@ -252,10 +253,7 @@ def _split_at(
         sure_whole
         and len(path) == 2
         and all(label_of[k] == label_of[whole_key] for k in path)
-        and any(
-            (p := pieces[k]) is None or (p.h < 0.85 * b.h and p.box[1] - b.box[1] >= 0.15 * b.h)
-            for k in path
-        )
+        and any((p := pieces[k]) is None or _short_and_low(p, b) for k in path)
     ):
         # A wide digit the classifier is sure of, cut into two pieces that both read as
         # it, one well short of its height and starting well below its top (a 2's long
@@ -303,14 +301,14 @@ def _foot_like(
     perhaps a smaller digit written after it."""
     for k0, k1 in itertools.pairwise(path):
         p = pieces[k1]
-        if (
-            p is not None
-            and label_of.get(k0) == label_of.get(k1)
-            and p.h < 0.85 * b.h
-            and p.box[1] - b.box[1] >= 0.15 * b.h
-        ):
+        if p is not None and label_of.get(k0) == label_of.get(k1) and _short_and_low(p, b):
             return True
     return False
+
+
+def _short_and_low(p: Blob, b: Blob) -> bool:
+    """A piece of `b` well short of its height and starting well below its top."""
+    return p.h < 0.85 * b.h and p.box[1] - b.box[1] >= 0.15 * b.h
 
 
 def _close_call(
