@@ -330,6 +330,7 @@ def _reading(
     by_idx = dict(zip(digit_idx, preds, strict=True))
     items: list[Item] = []
     digits: list[DigitResult] = []
+    reject_output = rejects(predictor)
     for i, piece in enumerate(pieces):
         if piece.separator:
             items.append(Item(piece.separator, 1.0, True))
@@ -339,7 +340,7 @@ def _reading(
         label = predictor.labels[pred.label]
         conf = pred.confidence
         whole = not (piece.cut or piece.guessed) and pred.label < len(WIDEST)
-        if not field.cells and _too_wide(piece.box, pred.label, whole, rejects(predictor), conf):
+        if not field.cells and _too_wide(piece.box, pred.label, whole, reject_output, conf):
             conf *= 0.5
         before = pieces[i - 1] if i > 0 else None
         if (

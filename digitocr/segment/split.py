@@ -109,7 +109,7 @@ def split(
     if score is None:
         return [b]
     proj = (b.pix > 0).sum(axis=0)
-    close = close_calls if close_calls is not None else set()
+    close = close_calls  # None: nobody asks, no rival cuts searched
     if _two_strokes(b, proj):
         return _split_at(b, H, score, width, None, proj, pair=True, loose=loose, close=close)
     # Two slanted strokes overlap in the vertical projection: look along the slant, and
@@ -119,17 +119,17 @@ def split(
     slant_cols, slant_proj = upright(b)
     if slant_cols is None or not _two_strokes(b, slant_proj):
         return _split_at(b, H, score, width, None, proj, pair=False, loose=loose, close=close)
-    along_close: set[int] = set()
-    across_close: set[int] = set()
+    along_close: set[int] | None = None if close is None else set()
+    across_close: set[int] | None = None if close is None else set()
     along = _split_at(
         b, H, score, width, slant_cols, slant_proj, pair=True, loose=loose, close=along_close
     )
     across = _split_at(b, H, score, width, None, proj, pair=False, loose=loose, close=across_close)
-    if len(across) > 1 and _sureness(across, score) > _sureness(along, score):
-        close |= across_close
-        return across
-    close |= along_close
-    return along
+    surer = len(across) > 1 and _sureness(across, score) > _sureness(along, score)
+    chosen, chosen_close = (across, across_close) if surer else (along, along_close)
+    if close is not None and chosen_close:
+        close |= chosen_close
+    return chosen
 
 
 def _sureness(pieces: Sequence[Blob], score: Scorer) -> float:
