@@ -850,6 +850,24 @@ def test_a_thin_spur_half_the_digits_height_beside_a_one_is_no_digit(predictor) 
     assert _labels(segment_field(_field(ink, "amount"), predictor), predictor) == [5, 1, 3]
 
 
+def test_the_foot_of_a_faint_stroke_broken_into_dashes_is_no_decimal_point(predictor) -> None:
+    ink = np.zeros((120, 420), np.uint8)
+    cv2.putText(ink, "31", (10, 100), cv2.FONT_HERSHEY_SIMPLEX, 3, 255, 9)
+    cv2.putText(ink, "50", (190, 100), cv2.FONT_HERSHEY_SIMPLEX, 3, 255, 9)
+    # A faint stem in three dashes between the 1 and the 5, the lowest on the baseline
+    # (seed 2068's '3150' read '31.50'): alone, that lowest dash is a point.
+    dashes = [(40, 56), (62, 82), (91, 100)]
+    for y0, y1 in dashes[2:]:
+        cv2.rectangle(ink, (170, y0), (176, y1), 255, -1)
+    alone = segment_field(_field(ink, "amount"), predictor)
+    assert [p.separator for p in alone] == ["", "", ".", "", ""]
+    for y0, y1 in dashes[:2]:
+        cv2.rectangle(ink, (170, y0), (176, y1), 255, -1)
+    pieces = segment_field(_field(ink, "amount"), predictor)
+    assert [p.separator for p in pieces] == ["", "", "", ""]
+    assert _labels(pieces, predictor) == [3, 1, 5, 0]
+
+
 def test_crumbs_of_a_removed_underline_are_not_decimal_points(predictor) -> None:
     ink = np.zeros((140, 420), np.uint8)
     cv2.putText(ink, "12", (10, 100), cv2.FONT_HERSHEY_SIMPLEX, 3, 255, 9)

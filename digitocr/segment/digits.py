@@ -808,6 +808,11 @@ def _merge_and_label(
         blobs = [p for b in blobs for p in _detach_dashes(b, band, H)]
     parts = [b for b in blobs if _joins_a_digit(b, H)]
     dots = [b for b in blobs if b not in parts and _separator(b, band, H) == "."]
+    # The foot of a faint stroke broken into dashes is no point ('3150' read '31.50': a
+    # 5's faint stem in three pieces, the lowest on the baseline): dropped as a speck.
+    ends = [d for d in dots if _under_a_stroke(d, blobs, H)]
+    blobs = [b for b in blobs if b not in ends]
+    dots = [d for d in dots if d not in ends]
     # 1. Pieces stacked over each other are one digit (a '5' whose bar came off).
     merged: list[Blob] = []
     for b in sorted(parts, key=lambda b: -b.h):
@@ -871,6 +876,19 @@ def _merge_and_label(
         if sep or _digit_sized(b, H) or _small_between(k, labelled, H)
     ]
     return _without_other_pens(kept, H)
+
+
+def _under_a_stroke(d: Blob, blobs: list[Blob], H: float) -> bool:
+    """Whether a point-like piece lies just under a piece of an upright stroke too short
+    to be a digit, in the same columns: the end of a stroke drawn broken, not a point."""
+    return any(
+        o is not d
+        and o.h < 0.45 * H
+        and o.h >= o.w
+        and x_overlap(d, o) > 0.5
+        and 0 <= d.box[1] - o.box[3] <= 0.3 * H
+        for o in blobs
+    )
 
 
 def _digit_sized(b: Blob, H: float) -> bool:
