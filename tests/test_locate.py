@@ -494,6 +494,25 @@ def test_a_one_touching_a_wide_seven_is_split_off(predictor) -> None:
     assert labels == [5, 1, 7, 3]
 
 
+def test_a_one_joined_at_its_foot_to_the_next_digit_is_cut_off_as_a_guess(predictor) -> None:
+    ink = np.zeros((120, 300), np.uint8)
+    cv2.line(ink, (22, 42), (22, 98), 255, 8)  # a 1 as tall as the digits after it
+    cv2.putText(ink, "30", (30, 100), cv2.FONT_HERSHEY_SIMPLEX, 3, 255, 9)
+    apart = segment_field(_field(ink, "amount"), predictor)
+    assert _labels(apart, predictor) == [1, 3, 0]
+    assert not any(p.guessed for p in apart)
+    cv2.line(ink, (22, 98), (40, 98), 255, 6)  # joined to the 3's foot: '13' reads as a 3
+    assert cv2.connectedComponents(ink)[0] - 1 == 2
+    joined = segment_field(_field(ink, "amount"), predictor)
+    assert _labels(joined, predictor) == [1, 3, 0]
+    assert [p.guessed for p in joined] == [True, True, False]
+    # A 0 with a straight side, joined at both ends, keeps its loop.
+    ink = np.zeros((120, 120), np.uint8)
+    cv2.line(ink, (22, 42), (22, 98), 255, 8)
+    cv2.ellipse(ink, (22, 70), (30, 28), 0, -90, 90, 255, 8)
+    assert _labels(segment_field(_field(ink, "amount"), predictor), predictor) == [0]
+
+
 def _one_touching_a_nine() -> np.ndarray:
     """'3 19 5 7': a '1' touching a '9', narrower than any split would look at."""
     ink = np.zeros((120, 400), np.uint8)

@@ -108,6 +108,28 @@ def split(
     """
     if score is None:
         return [b]
+    parts = _split(b, H, score, width, loose=loose, close_calls=close_calls)
+    # A '1' touching the digit after or before it at one end stands at the edge of a
+    # piece, narrower than the cuts at valleys go ('130' read '30': its '13' a sure 3).
+    for k in (0, len(parts) - 1) if len(parts) > 1 else (0,):
+        cut = _edge_one(parts[k], H, score)
+        if cut is not None:
+            parts = [*parts[:k], *cut, *parts[k + 1 :]]
+            if close_calls is not None:
+                close_calls.update(id(p) for p in cut)
+    return parts
+
+
+def _split(
+    b: Blob,
+    H: float,
+    score: Scorer,
+    width: float,
+    *,
+    loose: bool = False,
+    close_calls: set[int] | None = None,
+) -> list[Blob]:
+    """`split` at valleys of the ink projection, along the slant or across it."""
     proj = (b.pix > 0).sum(axis=0)
     close = close_calls  # None: nobody asks, no rival cuts searched
     if _two_strokes(b, proj):
@@ -130,6 +152,54 @@ def split(
     if close is not None and chosen_close:
         close |= chosen_close
     return chosen
+
+
+def _edge_one(b: Blob, H: float, score: Scorer) -> list[Blob] | None:
+    """A straight full-height stroke at the left or right edge of `b`, joined to the rest
+    by a thin junction only (the ink drops under a third of the height within three
+    columns of it): that stroke and the rest, left to right, when the stroke reads as a
+    sure 1 and the rest, as tall, with the same loops and no such stroke on its side of
+    the cut, as a sure digit other than 1. A 0 with a straight side loses its loop cut
+    so, a 4, 6, 7 or 9 has no full-height rest, a 1's flag cut off its stem reads as a
+    1, and strokes side by side joined at their feet are one digit or a '11'."""
+    if b.h < 0.5 * H or b.w < 0.45 * H:
+        return None
+    proj = (b.pix > 0).sum(axis=0)
+    n = len(proj)
+    for side in (0, 1):
+        p = proj if side == 0 else proj[::-1]
+        start = next((i for i in range(min(3, n)) if p[i] >= 0.8 * b.h), None)
+        if start is None:
+            continue
+        end = start
+        while end < n and p[end] >= 0.8 * b.h:
+            end += 1
+        at = next((i for i in range(end, min(end + 3, n)) if p[i] < 0.35 * b.h), None)
+        if at is None or at > 0.3 * H or n - at < 0.3 * H:
+            continue
+        if (p[at : at + int(0.35 * H) + 1] >= 0.8 * b.h).any():
+            continue  # another full-height stroke near: strokes side by side
+        x = at if side == 0 else n - at
+        left, right = piece(b, 0, x), piece(b, x, n)
+        if left is None or right is None:
+            continue
+        stem, rest = (left, right) if side == 0 else (right, left)
+        if (
+            min(stem.h, rest.h) < 0.85 * b.h
+            or len(holes(rest)) != len(holes(b))
+            or bend(stem) >= _STRAIGHT
+        ):
+            continue
+        probs = score([normalize_digit(stem.crop()), normalize_digit(rest.crop())])
+        label = int(probs[1].argmax())
+        if (
+            int(probs[0].argmax()) == 1
+            and label != 1
+            and float(probs.max(axis=1).min()) >= _SPLIT[3]
+            and rest.w >= _NARROW[label] * rest.h
+        ):
+            return [left, right]
+    return None
 
 
 def _sureness(pieces: Sequence[Blob], score: Scorer) -> float:
