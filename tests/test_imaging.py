@@ -135,6 +135,22 @@ def test_the_scanners_dark_background_at_the_edges_is_not_ink() -> None:
     assert (drop_scan_border(digit) == digit).all()
 
 
+def test_a_digit_written_up_to_the_scanners_background_stays_ink() -> None:
+    """Seed 2065's cheque: cents written on past the box up to the paper's edge, an 8
+    touching the scanner's dark background there, were erased with it ('32835,87' read
+    '32835', accepted). The background goes, the 8 stays but for its side by it."""
+    page = np.full((700, 1400), 235, np.uint8)
+    page[:, 1370:] = 40  # the scanner bed beside the paper's right edge
+    cv2.circle(page, (1350, 300), 18, 40, 6)  # an 8 whose lower loop touches it
+    cv2.circle(page, (1350, 340), 22, 40, 6)
+    ink = binarize(page)
+    assert ink[300, 1385] and ink[340, 1372], "the test needs the background and the 8 as ink"
+    kept = drop_scan_border(ink)
+    assert not kept[:, 1372:].any(), "the background is not ink"
+    eight = ink[250:400, 1300:1370] > 0
+    assert (kept[250:400, 1300:1370] > 0).sum() > 0.5 * eight.sum(), "the 8 is ink"
+
+
 def test_a_digit_written_across_a_frame_at_the_edge_is_not_scanner_background() -> None:
     """A cheque's printed frame cut by the image's edges, and an amount written on past
     its box onto the frame's side: a '2' whose loop closes up into a thick spot. The

@@ -103,7 +103,9 @@ def drop_scan_border(ink: Gray) -> Gray:
     touching the edge stays, with the digits written across it, even where their
     strokes close up into thick spots). Small images (a cut-out field, a single digit)
     are left as they are: their digits may touch the edges. Bands are found at a
-    quarter of the size (they are large), then erased at full size with a small margin.
+    quarter of the size (they are large); what is erased at full size is a band's solid
+    body with a pen's reach around it, and its thin ends along the image's edge: a
+    digit or a printed line touching the band stays ink, but for its end by it.
     """
     h, w = ink.shape[:2]
     if min(h, w) < 200:
@@ -115,6 +117,7 @@ def drop_scan_border(ink: Gray) -> Gray:
     small = (small >= 128).astype(np.uint8)
     sh, sw = small.shape
     n, labels, stats, _ = components_with_stats(small)
+    solid = max(10.0, 0.016 * min(h, w))  # thicker than any printed line or pen stroke
     drop = np.zeros(n, bool)
     for i in range(1, n):
         x, y, bw, bh, _area = (int(v) for v in stats[i])
@@ -129,7 +132,6 @@ def drop_scan_border(ink: Gray) -> Gray:
         comp = cv2.copyMakeBorder(comp, 1, 1, 1, 1, cv2.BORDER_CONSTANT, value=0)
         depth = 2 * f * cv2.distanceTransform(comp, cv2.DIST_L2, 3)
         thick = float(depth.max())
-        solid = max(10.0, 0.016 * min(h, w))
         if thick < solid or f * length < 5 * thick:
             continue  # thin all along (a frame, the paper's edge), or too short for it
         # How far the solid part runs along the band: the rows or columns it covers (a
@@ -144,11 +146,35 @@ def drop_scan_border(ink: Gray) -> Gray:
             drop[i] = True
     if not drop.any():
         return ink
-    band = cv2.resize(drop[labels].astype(np.uint8), (w, h), interpolation=cv2.INTER_NEAREST)
-    band = cv2.dilate(band, np.ones((f + 1, f + 1), np.uint8))
+    # Only the band's solid body, and what lies within a pen's reach of it: digits
+    # written up to the paper's edge and touching the background stay ink ('32835,87'
+    # lost its cents with the band they touched).
+    k = max(3, round(solid / f))
+    ball = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (k, k))
+    body = cv2.morphologyEx(drop[labels].astype(np.uint8), cv2.MORPH_OPEN, ball)
+    nb, blabels, bstats, _ = components_with_stats(body)
+    edge = [j for j in range(1, nb) if _touches_edge(bstats[j], (sw, sh))]
+    body = np.isin(blabels, edge).astype(np.uint8)
+    band = cv2.resize(body, (w, h), interpolation=cv2.INTER_NEAREST)
+    reach = int(solid) | 1
+    band = cv2.dilate(band, cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (reach, reach)))
+    # The band's thin ends (a wedge tapering off along the edge) are too thin for the
+    # body but lie along the image's edge.
+    whole = cv2.resize(drop[labels].astype(np.uint8), (w, h), interpolation=cv2.INTER_NEAREST)
+    rim = np.zeros((h, w), np.uint8)
+    rim[:reach] = rim[-reach:] = 1
+    rim[:, :reach] = rim[:, -reach:] = 1
+    ends = cv2.bitwise_and(cv2.dilate(whole, np.ones((f + 1, f + 1), np.uint8)), rim)
+    band = cv2.bitwise_or(band, ends)
     out = ink.copy()
     out[band > 0] = 0
     return out
+
+
+def _touches_edge(stat: npt.NDArray[Any], size: tuple[int, int]) -> bool:
+    """Whether a component's box (x, y, w, h, area) touches the edge of an image `size`."""
+    x, y, bw, bh = (int(v) for v in stat[:4])
+    return x == 0 or y == 0 or x + bw == size[0] or y + bh == size[1]
 
 
 def _inward(at: tuple[int, int], shape: tuple[int, ...], size: tuple[int, int]) -> npt.NDArray[Any]:
