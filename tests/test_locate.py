@@ -650,6 +650,32 @@ def test_a_digit_cut_into_three_strokes_read_as_ones_is_one_digit() -> None:
     assert len(split(blob, 100.0, _stub(rule), width=60.0)) == 1
 
 
+def test_a_short_stroke_beside_a_wide_digit_read_surely_whole_is_not_cut_off_as_a_one() -> None:
+    """Seed 2066's '4967': a slanted 4 whose long bar ends well short of its stem, two
+    strokes side by side along the slant, cut into a 4 and a '1' ('41967', accepted).
+    A short second stroke cut off a blob read surely whole as another digit is part of
+    it; where the whole reads as no digit, a short 1 beside it is one (a '11' written
+    with a small second 1, as on real cheques)."""
+    from digitocr.segment.blobs import components
+    from digitocr.segment.split import split
+
+    ink = np.zeros((110, 170), np.uint8)
+    cv2.line(ink, (50, 10), (15, 70), 255, 7)  # a 4's down-stroke
+    cv2.line(ink, (15, 70), (140, 70), 255, 7)  # its cross-bar run on far to the right
+    cv2.line(ink, (70, 30), (70, 95), 255, 7)  # its stem, the blob's height
+    cv2.line(ink, (134, 12), (134, 77), 255, 7)  # the bar, 0.79 of the height
+    (blob,) = components(ink)
+
+    def sure(_, __, ratio):  # a stroke: a fairly sure 1; the 4 with or without the bar: 4
+        return (1, 0.95) if ratio < 0.45 else (4, 0.9998) if ratio > 0.9 else (7, 0.3)
+
+    def unsure(_, __, ratio):  # the same, but the whole reads as hardly a 4
+        return (4, 0.3) if ratio > 1.3 else sure(_, __, ratio)
+
+    assert len(split(blob, 60.0, _stub(sure), width=50.0)) == 1
+    assert len(split(blob, 60.0, _stub(unsure), width=50.0)) == 2
+
+
 @pytest.mark.parametrize("width", [160, 170])  # wider than most 3s, within the widest
 def test_a_sliver_of_a_wide_three_is_not_split_off_as_a_digit(width: int) -> None:
     from digitocr.segment.blobs import components

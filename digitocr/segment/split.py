@@ -266,10 +266,16 @@ def _split_at(
     for k in short & s_of.keys():
         if label_of[k] != 0:
             s_of[k] = 0.0  # a short piece stands as a small zero only
+    # Two strokes side by side (`pair`) may be a '11' written with a short second 1;
+    # but where the whole reads surely as another digit, a short one is a stroke of it
+    # (a slanted 4's long bar cut off along the slant: '4967' read '41967').
+    one_digit = s_of.get(whole_key, 0.0) >= 0.99 and label_of.get(whole_key) != 1
     for k, pc in valid:
-        if k == whole_key or label_of[k] != 1 or pair:
+        if k == whole_key or label_of[k] != 1:
             continue
-        if bend(pc) >= _BENT or pc.h < 0.85 * b.h:
+        if (not pair and (bend(pc) >= _BENT or pc.h < 0.85 * b.h)) or (
+            pair and one_digit and pc.h < 0.85 * b.h
+        ):
             # Half a 0 or a 6's arc cut off reads as a sure 1: a 1 is a straight stroke
             # the height of the digits it touches (two strokes side by side, a '11',
             # have their own test).
