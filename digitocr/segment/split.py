@@ -104,14 +104,15 @@ def split(
     is only fairly sure (`_LOOSE`), as in a date (see `_split_at`). `close_calls` gains
     the ids of the pieces returned where the cut is a guess: another cut into as many
     pieces reads other digits almost as surely (`_close_call`), or a piece reads as the
-    digit before it, short and starting low (`_foot_like`).
+    digit before it, short and starting low (`_foot_like`), or a straight 1 joined at
+    one end to the digit beside it was cut off the first or last piece (`_edge_one`).
     """
     if score is None:
         return [b]
     parts = _split(b, H, score, width, loose=loose, close_calls=close_calls)
     # A '1' touching the digit after or before it at one end stands at the edge of a
     # piece, narrower than the cuts at valleys go ('130' read '30': its '13' a sure 3).
-    for k in (0, len(parts) - 1) if len(parts) > 1 else (0,):
+    for k in sorted({0, len(parts) - 1}, reverse=True):  # the last first: no index moves
         cut = _edge_one(parts[k], H, score)
         if cut is not None:
             parts = [*parts[:k], *cut, *parts[k + 1 :]]
