@@ -861,6 +861,25 @@ def test_a_dash_cut_off_a_blob_takes_no_sliver_of_the_stroke_over_it() -> None:
     assert body.h == blob.h
 
 
+def test_a_blot_with_a_tail_rising_into_the_lines_middle_is_a_point() -> None:
+    """Seed 2062's form amount '202,58': its comma a blot with a tail rising to 0.43 of
+    the line from its top, its ink low all the same, was no separator ('20258',
+    accepted). The same mark with its blot high stays no separator."""
+    from digitocr.segment.blobs import components
+    from digitocr.segment.digits import _separator
+
+    ink = np.zeros((80, 200), np.uint8)
+    cv2.circle(ink, (100, 52), 6, 255, -1)
+    cv2.line(ink, (103, 47), (106, 33), 255, 3)
+    (tick,) = components(ink)
+    assert tick.box[1] < 10 + 0.45 * 50, "its top above the line's lower half"
+    assert _separator(tick, (10.0, 60.0), 50.0) == "."
+    flipped = np.ascontiguousarray(np.roll(ink[::-1], 10, axis=0))  # the blot high
+    (high,) = components(flipped)
+    assert (high.box[1], high.box[3]) == (tick.box[1], tick.box[3])
+    assert _separator(high, (10.0, 60.0), 50.0) == ""
+
+
 def test_a_straight_two_with_a_foot_is_not_a_slash() -> None:
     from digitocr.segment.blobs import components
     from digitocr.segment.digits import _separator

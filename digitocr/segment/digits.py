@@ -78,9 +78,11 @@ def _separator(b: Blob, band: tuple[float, float], H: float) -> str:
         and b.w <= 1.5 * b.h + 2  # a comma is a stroke going down, not a flat dash
         and 0.65 < rel <= 1.35
         and b.box[3] > bottom - 0.15 * H
-        and b.box[1] > top + 0.45 * H
+        and (b.box[1] > top + 0.45 * H or (b.box[1] > top + 0.35 * H and _low_mass(b, top, H)))
     ):
-        return "."  # a comma or a point drawn as a tick: low, small, near the baseline
+        # A comma or a point drawn as a tick: low, small, near the baseline; a blot with
+        # a tail rising a little higher has its ink low all the same ('202,58').
+        return "."
     if _flat(b, H) and 0.15 * H <= b.w <= 1.1 * H and 0.25 < rel < 0.8:
         return "-"
     if b.h >= 0.5 * H and b.w >= 0.25 * b.h:
@@ -101,6 +103,13 @@ def _separator(b: Blob, band: tuple[float, float], H: float) -> str:
             if slope < -0.12 and spread < 0.12 * b.h and across < 0.3 * b.h:
                 return "/"
     return ""
+
+
+def _low_mass(b: Blob, top: float, H: float) -> bool:
+    """Whether a piece's ink lies mostly in the lowest third of the line (its centre
+    of mass 0.65 of the digit height or more below the line's top)."""
+    ys, _ = np.nonzero(b.crop())
+    return len(ys) > 0 and (b.box[1] + float(ys.mean()) - top) >= 0.65 * H
 
 
 def _by_cells(blobs: list[Blob], cells: Sequence[Box]) -> tuple[list[Blob], list[Blob]]:
