@@ -120,9 +120,9 @@ def drop_scan_border(ink: Gray) -> Gray:
     solid = max(10.0, 0.016 * min(h, w))  # thicker than any printed line or pen stroke
     drop = np.zeros(n, bool)
     for i in range(1, n):
-        x, y, bw, bh, _area = (int(v) for v in stats[i])
-        if not (x == 0 or y == 0 or x + bw == sw or y + bh == sh):
+        if not _touches_edge(stats[i], (sw, sh)):
             continue
+        x, y, bw, bh, _area = (int(v) for v in stats[i])
         length = max(bw, bh)
         if length < 0.5 * (sw if bw >= bh else sh):
             continue
@@ -149,9 +149,10 @@ def drop_scan_border(ink: Gray) -> Gray:
     # Only the band's solid body, and what lies within a pen's reach of it: digits
     # written up to the paper's edge and touching the background stay ink ('32835,87'
     # lost its cents with the band they touched).
-    k = max(3, round(solid / f))
-    ball = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (k, k))
-    body = cv2.morphologyEx(drop[labels].astype(np.uint8), cv2.MORPH_OPEN, ball)
+    whole = drop[labels].astype(np.uint8)
+    solid_px = max(1, round(solid / f))  # `solid` at this size
+    ball = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (max(3, solid_px),) * 2)
+    body = cv2.morphologyEx(whole, cv2.MORPH_OPEN, ball)
     nb, blabels, bstats, _ = components_with_stats(body)
     edge = [j for j in range(1, nb) if _touches_edge(bstats[j], (sw, sh))]
     body = np.isin(blabels, edge).astype(np.uint8)
@@ -162,10 +163,9 @@ def drop_scan_border(ink: Gray) -> Gray:
     # The band's thin ends (a wedge tapering off along the edge) are too thin for the
     # body but lie along the image's edge.
     rim = np.zeros((sh, sw), np.uint8)
-    e = max(1, round(solid / f))
-    rim[:e] = rim[-e:] = 1
-    rim[:, :e] = rim[:, -e:] = 1
-    small_band = cv2.bitwise_or(body, cv2.bitwise_and(drop[labels].astype(np.uint8), rim))
+    rim[:solid_px] = rim[-solid_px:] = 1
+    rim[:, :solid_px] = rim[:, -solid_px:] = 1
+    small_band = cv2.bitwise_or(body, cv2.bitwise_and(whole, rim))
     band = cv2.resize(small_band, (w, h), interpolation=cv2.INTER_NEAREST)
     band = cv2.dilate(band, np.ones((f + 1, f + 1), np.uint8))
     out = ink.copy()

@@ -820,8 +820,9 @@ def _merge_and_label(
     # The foot of a faint stroke broken into dashes is no point ('3150' read '31.50': a
     # 5's faint stem in three pieces, the lowest on the baseline): dropped as a speck.
     ends = [d for d in dots if _under_a_stroke(d, blobs, H)]
-    blobs = [b for b in blobs if b not in ends]
-    dots = [d for d in dots if d not in ends]
+    if ends:
+        blobs = [b for b in blobs if b not in ends]
+        dots = [d for d in dots if d not in ends]
     # 1. Pieces stacked over each other are one digit (a '5' whose bar came off).
     merged: list[Blob] = []
     for b in sorted(parts, key=lambda b: -b.h):
