@@ -1654,6 +1654,18 @@ def test_a_thin_pen_slip_apart_from_the_amount_is_not_a_one(predictor) -> None:
     assert _labels(pieces, predictor) == [2, 8]
 
 
+def test_a_tall_thin_slip_far_from_a_lone_digit_is_not_a_one(predictor) -> None:
+    # A '6' alone in the amount box and, five digit heights to its right, an arc as tall
+    # as a digit drawn with a finer pen: too tall for the small-mark rule, too far away
+    # to be a digit of the amount.
+    ink = np.zeros((120, 520), np.uint8)
+    cv2.putText(ink, "6", (10, 100), cv2.FONT_HERSHEY_SIMPLEX, 3, 255, 12)
+    cv2.ellipse(ink, (470, 100), (30, 80), 0, 200, 280, 255, 6)
+    assert cv2.connectedComponents(ink)[0] - 1 == 2
+    pieces = segment_field(_field(ink, "amount"), predictor)
+    assert _labels(pieces, predictor) == [6]
+
+
 def test_a_one_beside_its_digits_stays_whatever_its_pen(predictor) -> None:
     ink = np.zeros((120, 300), np.uint8)
     cv2.putText(ink, "4", (10, 100), cv2.FONT_HERSHEY_SIMPLEX, 3, 255, 9)

@@ -962,13 +962,17 @@ _HAIRLINE = 0.35
 # left beside a 2, 0.72 of the height at 0.46 of the width, read as a sure '1').
 _FINER = 0.6
 _FINER_HEIGHT = 0.8
+# ... or at any height when it stands this many digit heights apart from every other
+# digit (a pen slip's arc far right of a lone '6' in the amount box, read as a sure '1').
+_STRAY_GAP = 2.0
 
 
 def _without_other_pens(items: list[tuple[Blob, str]], H: float) -> list[tuple[Blob, str]]:
     """Drop marks not drawn with the field's pen: hairlines (a box side's dashed remnant
     merged into one tall stroke, a page edge caught by the crop), and small thin marks
-    (a stray pen slip beside the amount, a tick beside a digit), which read as '1's.
-    Measured against the median stroke width of the field's other digits."""
+    (a stray pen slip beside the amount, a tick beside a digit), which read as '1's,
+    and thin marks far from every other digit (a pen slip across the box). Measured
+    against the median stroke width of the field's other digits."""
     digits = [(b, stroke_width(b.crop())) for b, sep in items if not sep]
     if len(digits) < 2:
         return items
@@ -980,6 +984,14 @@ def _without_other_pens(items: list[tuple[Blob, str]], H: float) -> list[tuple[B
         ratio = w / float(np.median(others))
         if ratio < _HAIRLINE or (ratio < _FINER and b.h < _FINER_HEIGHT * H):
             drop.add(id(b))
+        elif ratio < _FINER:
+            gap = min(
+                max(o.box[0] - b.box[2], b.box[0] - o.box[2])
+                for j, (o, _) in enumerate(digits)
+                if j != i
+            )
+            if gap > _STRAY_GAP * H:
+                drop.add(id(b))
     return [(b, sep) for b, sep in items if id(b) not in drop]
 
 
