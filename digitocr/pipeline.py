@@ -35,7 +35,7 @@ from .imaging.binarize import binarize, drop_scan_border, normalize_gray
 from .imaging.deskew import estimate_skew, rotate
 from .imaging.orientation import corner_mark, line_direction
 from .segment.digits import segment_field
-from .segment.split import WIDEST, rejects
+from .segment.split import HARDLY_ANY, WIDEST, rejects
 from .templates.locate import comb_rows, locate_fields, page_structure
 from .templates.schema import FieldSpec, Template
 from .templates.structure import Structure, overlap
@@ -178,6 +178,20 @@ def _read_one(
             # No one split makes a date: three digits touching, read as one ('17/12/2013'
             # read '17/12/29', its '013' a 9 at 0.0, its first 1 taken for a slash).
             forced = _surest_forced(read, spec, how, 2)
+        lacking = 8 - sum(not i.separator for i in items)
+        if (
+            spec.type == "date"
+            and forced is not None
+            and lacking > extra
+            and any(d.confidence < HARDLY_ANY for d in forced[2] if d.label.isdigit())
+        ):
+            # The split made a short date keeping a piece read as hardly any digit: more
+            # digits touch than one split parts ('10/04/2006' read '10/04/22', its year's
+            # '2006' one blob cut into a 2 and a '006' read as a 2 at 0.0). Split as many
+            # as a date of eight digits lacks; the surer valid reading.
+            more = _surest_forced(read, spec, how, lacking)
+            if more is not None and more[1] > forced[1]:
+                forced = more
         if forced is not None and (
             not is_valid(spec, value, how)
             or forced[1] > confidence

@@ -408,6 +408,24 @@ def test_a_date_no_one_split_makes_is_split_twice(monkeypatch) -> None:
     assert _scripted_field(monkeypatch, script).value == "17/12/29"
 
 
+def test_a_year_of_four_touching_digits_is_split_into_four(monkeypatch) -> None:
+    """'10/04/2006' whose year is one blob, read as a 2 at 0.01. Split once, a date
+    ('10/04/22') that keeps a piece read as hardly any digit: the '006'. Split as many
+    times as an eight-digit date lacks, the year's four digits, surer: kept, reviewed."""
+    script = {
+        (0, 0, False): "10/04/2?",
+        (1, 0, False): "10/04/22?",
+        (3, 0, False): "10/04/2006",
+    }
+    result = _scripted_field(monkeypatch, script)
+    assert result.value == "10/04/2006" and result.valid and result.needs_review
+    del script[(3, 0, False)]  # no such reading: the one split stays
+    assert _scripted_field(monkeypatch, script).value == "10/04/22"
+    # One split that reads every digit surely is not split further.
+    script = {(0, 0, False): "10/04/2?", (1, 0, False): "10/04/22", (3, 0, False): "10/04/2006"}
+    assert _scripted_field(monkeypatch, script).value == "10/04/22"
+
+
 def test_an_amount_with_a_digit_in_two_strokes_is_read_with_them_joined(monkeypatch) -> None:
     """'19274' with its 4's stem written apart: '192747', the stem a 7 at 0.37. The pair
     likeliest to be one digit joined reads '19274', surer: kept, under review."""
