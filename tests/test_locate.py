@@ -1969,6 +1969,50 @@ def test_a_flagged_one_is_not_cut_into_two_ones(
     assert len(digits._cut_rejected(blob, field, float(blob.h), score)) == pieces
 
 
+@pytest.mark.parametrize(("one", "pieces"), [(False, 1), (True, 2)])
+def test_a_two_with_a_long_foot_is_not_cut_into_a_one_and_a_two(
+    one: bool, pieces: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A 2 whose foot runs on far to the right, read as hardly any digit whole: cut off
+    its left end, the tip of its curl and the start of its foot, read as a '1' together
+    (seed 2069's '239.57' read '1239.57'). Two strokes' ends are no 1: left whole. A
+    straight 1 joined to the 2 by a stroke is cut off still."""
+    from digitocr.segment import digits
+    from digitocr.segment.blobs import components
+    from digitocr.segment.split import piece
+
+    ink = np.zeros((140, 260), np.uint8)
+    x = 40 if one else 0
+    cv2.ellipse(ink, (62 + x, 48), (30, 26), 0, 180, 400, 255, 9)  # the 2's curl
+    end = (62 + x + int(30 * np.cos(np.radians(40))), 48 + int(26 * np.sin(np.radians(40))))
+    cv2.line(ink, end, (36 + x, 104), 255, 9)  # down to the foot
+    cv2.line(ink, (36 + x, 104), (200 + x, 84), 255, 9)  # a long foot rising to the right
+    if one:
+        cv2.line(ink, (20, 20), (20, 104), 255, 9)  # a 1 ...
+        cv2.line(ink, (20, 100), (36 + x, 104), 255, 6)  # ... joined to the 2's foot
+    (blob,) = components(ink)
+    cut = 20
+    halves = [piece(blob, 0, cut, None), piece(blob, cut, blob.w, None)]
+    assert all(h is not None for h in halves)
+    monkeypatch.setattr(  # the whole cut at `cut`; its halves not again
+        digits, "split_two", lambda b, H, score: (0.98, halves) if b is blob else (0.0, [b])
+    )
+
+    def score(crops):  # the whole: a 2 at 0.1; the narrow left end: a 1; the rest: a 2
+        out = np.full((len(crops), 10), 0.001, np.float32)
+        for i, c in enumerate(crops):
+            ys, xs = np.nonzero(c > 0.3)
+            ratio = np.ptp(xs) / max(1, np.ptp(ys))
+            if ratio < 0.5:
+                out[i, 1] = 0.9
+            else:
+                out[i, 2] = 0.1 if ratio > 1.6 else 0.99
+        return out
+
+    field = _field(ink, "amount")
+    assert len(digits._cut_rejected(blob, field, float(blob.h), score)) == pieces
+
+
 @pytest.mark.parametrize(
     ("width", "half_label", "pieces"),
     [(120, 7, 1), (120, 0, 2), (170, 7, 2)],

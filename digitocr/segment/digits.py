@@ -565,11 +565,23 @@ def _cut_rejected(
     sure, halves = split_two(b, H, score)
     if len(halves) < 2 or sure <= whole:
         return [b]
+    ends = [p for p in halves if _stroke_ends(p)]
+    if ends and (score([normalize_digit(p.crop()) for p in ends]).argmax(axis=1) == 1).any():
+        return [b]  # a '1' of two strokes' ends: a piece of one digit ('2' read '12')
     # A blob the reject output reads as surely no one digit has no likeliest digit (its
     # row all 0s would pass for a wide 0: touching '73' read as a 0 and left whole).
     if probs[0].max() > 0 and _one_digit(int(probs[0].argmax()), b, halves, score):
         return [b]
     return [q for p in halves for q in _cut_rejected(p, field, H, score, depth + 1)]
+
+
+def _stroke_ends(p: Blob) -> bool:
+    """Whether a cut-off piece holds separate strokes one above the other, neither a
+    crumb (a fifth of its height or more): the ends of one digit's strokes, such as a
+    2's curl and the start of its foot, which read as a '1' together but are no 1."""
+    n, _, stats, _ = components_with_stats((p.crop() > 0).astype(np.uint8))
+    tall = [st for st in stats[1:n] if st[cv2.CC_STAT_HEIGHT] >= 0.2 * p.h]
+    return len(tall) >= 2
 
 
 # A flagged 1 is narrower than this share of its height, or one of its halves is the
