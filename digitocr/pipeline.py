@@ -178,7 +178,7 @@ def _read_one(
             # No one split makes a date: three digits touching, read as one ('17/12/2013'
             # read '17/12/29', its '013' a 9 at 0.0, its first 1 taken for a slash).
             forced = _surest_forced(read, spec, how, 2)
-        lacking = 8 - sum(not i.separator for i in items)
+        lacking = 8 - sum(not i.separator for i in items)  # for a date of eight digits
         if (
             spec.type == "date"
             and forced is not None

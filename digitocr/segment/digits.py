@@ -576,9 +576,9 @@ def _cut_rejected(
 
 
 def _stroke_ends(p: Blob) -> bool:
-    """Whether a cut-off piece holds separate strokes one above the other, neither a
-    crumb (a fifth of its height or more): the ends of one digit's strokes, such as a
-    2's curl and the start of its foot, which read as a '1' together but are no 1."""
+    """Whether a cut-off piece holds two or more separate strokes, neither a crumb (each
+    a fifth of its height or more): in a piece as narrow as a 1, the ends of one digit's
+    strokes one above the other (a 2's curl tip and the start of its foot), no 1."""
     n, _, stats, _ = components_with_stats((p.crop() > 0).astype(np.uint8))
     tall = [st for st in stats[1:n] if st[cv2.CC_STAT_HEIGHT] >= 0.2 * p.h]
     return len(tall) >= 2
