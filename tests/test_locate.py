@@ -1998,15 +1998,12 @@ def test_a_two_with_a_long_foot_is_not_cut_into_a_one_and_a_two(
         digits, "split_two", lambda b, H, score: (0.98, halves) if b is blob else (0.0, [b])
     )
 
-    def score(crops):  # the whole: a 2 at 0.1; the narrow left end: a 1; the rest: a 2
+    def score(crops):  # the narrow left end: a 1; anything wider (the whole): a 2 at 0.1
         out = np.full((len(crops), 10), 0.001, np.float32)
         for i, c in enumerate(crops):
             ys, xs = np.nonzero(c > 0.3)
-            ratio = np.ptp(xs) / max(1, np.ptp(ys))
-            if ratio < 0.5:
-                out[i, 1] = 0.9
-            else:
-                out[i, 2] = 0.1 if ratio > 1.6 else 0.99
+            narrow = np.ptp(xs) < 0.5 * np.ptp(ys)
+            out[i, 1 if narrow else 2] = 0.9 if narrow else 0.1
         return out
 
     field = _field(ink, "amount")
