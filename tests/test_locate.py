@@ -106,6 +106,23 @@ def test_digits_after_one_that_ends_on_the_box_edge_are_read(predictor) -> None:
     assert _labels(digits, predictor) == [1, 2, 3, 4, 5]
 
 
+def test_digits_past_the_box_after_one_that_ends_just_inside_it_are_read(predictor) -> None:
+    img, box = _cheque_page(-300, 0, 0.0)
+    cv2.rectangle(img, (box[0] + 5, box[1] + 5), (box[2] - 5, box[3] - 5), 240, -1)
+    font, scale, base = cv2.FONT_HERSHEY_SIMPLEX, 3.4, box[3] - 30
+    (tw, _), _ = cv2.getTextSize("1234", font, scale, 9)
+    # "1234" ends a few pixels short of the box's right side, crossing nothing; "56"
+    # follows wholly past it (seed 2070's '3548,43', its cents past the box: '3548').
+    end = box[2] - 12
+    cv2.putText(img, "1234", (end - tw, base), font, scale, 20, 9)
+    cv2.putText(img, "56", (box[2] + 34, base), font, scale, 20, 9)
+    aligned = align(Page("x", 1, img))
+    amount = locate_fields(aligned, load_template("cheque"))["amount"]
+    assert amount is not None
+    digits = [p for p in segment_field(amount, predictor) if not p.separator]
+    assert _labels(digits, predictor) == [1, 2, 3, 4, 5, 6]
+
+
 def test_cents_written_past_the_box_after_a_decimal_point_are_read(predictor) -> None:
     img, box = _cheque_page(-300, 0, 0.0)
     cv2.rectangle(img, (box[0] + 5, box[1] + 5), (box[2] - 5, box[3] - 5), 240, -1)

@@ -333,22 +333,28 @@ def _overflow_right(ink: Mask, box: Box, X1: int) -> int:
     edge, right = x1 - x0, X1 - x0
     tol = 0.05 * bh
     crossing = False
+    # A digit ending just inside the edge (within 0.15 box heights): the writing ran up
+    # to it, and digits that follow closely past it are the field's too ('3548,43' with
+    # its 8 against the box's side, the cents past it: read '3548', accepted).
+    reaching = False
     bridge = right  # where the gap to the next digit is measured from
     for start, end, digit in comps:
         if not digit:
-            if crossing and start - bridge < 0.3 * bh:
+            if (crossing or reaching) and start - bridge < 0.3 * bh:
                 bridge = max(bridge, end)
             continue
         # A digit reaching the box's edge (or past the crop's margin), then the digits
         # that follow it closely.
         if (start < edge + tol and end > edge - tol and end > start + tol) or (
-            crossing and start - bridge < 0.3 * bh
+            (crossing or reaching) and start - bridge < 0.3 * bh
         ):
             crossing = True
             right = max(right, end)
         elif start < right <= end:
             crossing = True
             right = end
+        elif start < edge and end > edge - 0.15 * bh:
+            reaching = True
         bridge = max(bridge, right)
     return min(limit, x0 + right + 2) if crossing else X1
 
