@@ -313,8 +313,9 @@ def _otsu_gate(gray: Mask, ink: Mask) -> Mask:
 
 def _overflow_right(ink: Mask, box: Box, X1: int) -> int:
     """A written amount that runs on past its box's right edge: extend the crop over the
-    strokes that cross it and the digits that follow them closely (at most 1.5 box
-    heights past the box), a decimal point between them included."""
+    strokes that cross it, or past a digit ending just inside it, and the digits that
+    follow them closely (at most 1.5 box heights past the box), a decimal point between
+    them included."""
     x0, y0, x1, y1 = box
     bh = y1 - y0
     limit = min(ink.shape[1], x1 + int(1.5 * bh))
