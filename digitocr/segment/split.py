@@ -274,9 +274,7 @@ def _split_at(
     for k, pc in valid:
         if k == whole_key or label_of[k] != 1:
             continue
-        if (not pair and (bend(pc) >= _BENT or pc.h < 0.85 * b.h)) or (
-            pair and one_digit and pc.h < 0.85 * b.h
-        ):
+        if (pc.h < 0.85 * b.h and (one_digit or not pair)) or (not pair and bend(pc) >= _BENT):
             # Half a 0 or a 6's arc cut off reads as a sure 1: a 1 is a straight stroke
             # the height of the digits it touches (two strokes side by side, a '11',
             # have their own test).
