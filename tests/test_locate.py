@@ -1281,6 +1281,34 @@ def test_a_tall_zip_touching_the_line_above_is_read_without_its_letters() -> Non
     assert len([s for s in stats[1:] if s[3] > 40]) == 5, "all five digits"
 
 
+def test_a_word_of_the_line_above_as_tall_as_the_zip_is_not_part_of_it() -> None:
+    """The street line's last word, its letters run together and a descender making it
+    as tall as a handwritten digit, stands right above the ZIP's first digits: the ZIP
+    from its first digit (a seed 2071 envelope's '94866' read '27149-4866', its city and
+    state read as digits after 'Way' was taken for one)."""
+    from digitocr.templates.trailing import trailing_group
+
+    font = cv2.FONT_HERSHEY_SIMPLEX
+    mask = np.zeros((800, 1200), np.uint8)
+    cv2.putText(mask, "CASEY PATEL", (300, 300), font, 1.0, 255, 2)
+    cv2.putText(mask, "SALEM, OR", (300, 400), font, 1.0, 255, 2)
+    street = np.zeros_like(mask)
+    cv2.putText(street, "9 HARBOR Way", (300, 350), font, 1.0, 255, 2)
+    way = 300 + cv2.getTextSize("9 HARBOR ", font, 1.0, 2)[0][0]
+    blurred = cv2.dilate(street, np.ones((5, 5), np.uint8))  # 'Way' one blob, 31 px tall
+    street[:, way - 4 :] = blurred[:, way - 4 :]
+    mask |= street
+    x = _city_end() + 16  # right under 'Way', 3 px below its 'y'
+    for h in (44, 45, 44, 45, 44):
+        cv2.ellipse(mask, (x + 14, 400 - h // 2), (12, h // 2), 0, 0, 360, 255, 3)
+        x += 34
+    box = trailing_group(mask, (0.0, 0.0, 1.0, 1.0))
+    assert box is not None
+    assert _city_end() < box[0] and box[1] > 345, "from the first digit, below 'Way'"
+    _, _, stats, _ = cv2.connectedComponentsWithStats(mask[box[1] : box[3], box[0] : box[2]])
+    assert len([s for s in stats[1:] if s[3] > 40]) == 5, "all five digits"
+
+
 def test_paper_texture_clusters_are_not_an_address_block() -> None:
     from digitocr.templates.trailing import trailing_group
 

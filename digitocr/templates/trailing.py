@@ -120,10 +120,15 @@ def trailing_group(mask: Mask, region: tuple[float, float, float, float]) -> Box
     typed = _cap_height(mask, block[:-1])
     if typed and lh > 1.8 * typed:
         # A tall ZIP can bridge the last line to the one above: keep the lowest row of
-        # typed characters only.
+        # typed characters only, and the taller pieces ending less than a line above its
+        # baseline. A word of the line above, its letters run together and a descender,
+        # is as tall as a handwritten digit ('Way' over a ZIP: its foot 1.5 capitals
+        # above the baseline), a ZIP written rising to the right ends 0.8 above it.
         base = max((top + st[1] + st[3] for st in comps if st[3] < 1.15 * typed), default=0)
         comps = [
-            st for st in comps if st[3] >= 1.15 * typed or top + st[1] + st[3] > base - 0.6 * typed
+            st
+            for st in comps
+            if top + st[1] + st[3] > base - (1.2 if st[3] >= 1.15 * typed else 0.6) * typed
         ]
     while len(comps) > 1 and typed and comps[-1][3] < 0.6 * typed:
         comps.pop()  # a speck or stray mark after the ZIP
