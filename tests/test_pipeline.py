@@ -516,6 +516,27 @@ def test_a_point_within_a_digits_columns_sends_the_amount_to_review(
     assert field.needs_review is review, "only a scale resting on a doubtful point is checked"
 
 
+@pytest.mark.parametrize(
+    ("top", "foot", "review"),
+    [(74, 97, True), (86, 97, False), (84, 118, False)],
+    ids=["tall tick on the line", "short tick", "comma hanging below the line"],
+)
+def test_a_tick_as_tall_as_a_digits_stroke_sends_the_amount_to_review(
+    predictor, top: int, foot: int, review: bool
+) -> None:
+    """A point read from a tick standing on the line, half a digit's height or so, may
+    be a stroke broken off the digit beside it (seed 2071's '1150' read '11.50',
+    accepted): the value is kept, and checked."""
+    ink = np.zeros((140, 420), np.uint8)
+    cv2.putText(ink, "11", (10, 100), cv2.FONT_HERSHEY_SIMPLEX, 3, 255, 9)
+    cv2.putText(ink, "50", (150, 100), cv2.FONT_HERSHEY_SIMPLEX, 3, 255, 9)
+    cv2.line(ink, (128, top), (124, foot), 255, 7)
+    arr = np.pad(255 - ink, 30, constant_values=255)
+    field = digitocr.read(arr, "amount", predictor=predictor)[0].fields["amount"]
+    assert field.value == "11.50"
+    assert field.needs_review is review
+
+
 def _drawn_envelope(zip_code: str) -> np.ndarray:
     """An envelope: a stamp's box top right, a typed address, a ZIP after its last line."""
     img = np.full((1100, 2200), 255, np.uint8)

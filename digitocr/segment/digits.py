@@ -350,6 +350,7 @@ def segment_field(
             items = _joined_surest(items, pairs, field, H, score, guessed, rank=rank)
     if field.kind == "amount":
         guessed.update(id(b) for b in _points_within_digits(items))
+        guessed.update(id(b) for b in _ticks_on_the_line(items, bottom, H))
     out = []
     for b, sep in items:
         shaded = None if sep else _shaded(b, field, H, score)
@@ -400,6 +401,15 @@ def _points_within_digits(items: list[tuple[Blob, str]]) -> list[Blob]:
         for b, sep in items
         if sep == "." and any(d.box[0] < (b.box[0] + b.box[2]) / 2 < d.box[2] for d in digits)
     ]
+
+
+def _ticks_on_the_line(items: list[tuple[Blob, str]], bottom: float, H: float) -> list[Blob]:
+    """Points read from a tick standing on the line, not reaching below it, as tall as
+    the pieces kept as digits (0.45 of the digit height and over): a stroke broken off
+    the digit beside it as likely as a comma (seed 2071's '1150' read '11.50', the 5's
+    stem drawn apart from its bowl). The caller marks them guessed, as
+    `_points_within_digits`."""
+    return [b for b, sep in items if sep == "." and b.h >= 0.45 * H and b.box[3] <= bottom]
 
 
 def _loops(b: Blob, min_h: float) -> list[tuple[int, int, int, int]]:
