@@ -1298,7 +1298,7 @@ def test_a_word_of_the_line_above_as_tall_as_the_zip_is_not_part_of_it() -> None
     blurred = cv2.dilate(street, np.ones((5, 5), np.uint8))  # 'Way' one blob, 31 px tall
     street[:, way - 4 :] = blurred[:, way - 4 :]
     mask |= street
-    x = _city_end() + 16  # right under 'Way', 3 px below its 'y'
+    x = _city_end() + 16  # right under 'Way', a pixel clear of its 'y'
     for h in (44, 45, 44, 45, 44):
         cv2.ellipse(mask, (x + 14, 400 - h // 2), (12, h // 2), 0, 0, 360, 255, 3)
         x += 34

@@ -123,7 +123,7 @@ def trailing_group(mask: Mask, region: tuple[float, float, float, float]) -> Box
         # typed characters only, and the taller pieces ending less than a line above its
         # baseline. A word of the line above, its letters run together and a descender,
         # is as tall as a handwritten digit ('Way' over a ZIP: its foot 1.5 capitals
-        # above the baseline), a ZIP written rising to the right ends 0.8 above it.
+        # above the baseline); a ZIP written rising to the right ends up to 0.8 above.
         base = max((top + st[1] + st[3] for st in comps if st[3] < 1.15 * typed), default=0)
         comps = [
             st
