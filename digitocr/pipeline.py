@@ -266,7 +266,7 @@ def _read_one(
         value=value,
         confidence=confidence if value is not None else 0.0,
         valid=valid,
-        needs_review=(not valid) or confidence < threshold,
+        needs_review=(not valid) or confidence < threshold or field.runs_off,
         digits=tuple(digits),
         box=_to_page(size, (field.box[0], field.box[1]), aligned.rotation, shape),
     )

@@ -62,6 +62,9 @@ class FieldCrop:
     inner: Box | None = None  # the located box in field coordinates (the crop adds margins)
     frame: Box | None = None  # the printed box around the field, when it has one
     method: str = ""  # how the template located it: box, comb, line, trailing, region, whole
+    # Writing past the box's right side erased with the scanner's dark border beyond the
+    # paper's edge: the value may lack its end, and goes to review.
+    runs_off: bool = False
 
     @functools.cached_property
     def paper(self) -> float | None:

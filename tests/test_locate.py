@@ -1322,6 +1322,38 @@ def test_paper_texture_clusters_are_not_an_address_block() -> None:
     assert len([s for s in stats[1:] if s[3] > 30]) == 5
 
 
+@pytest.mark.parametrize(
+    ("erased", "tail_only", "runs_off"),
+    [(True, False, True), (True, True, False), (False, False, False)],
+    ids=["cents erased with the border", "a stroke's tail only", "cents kept as ink"],
+)
+def test_writing_run_into_the_scanners_border_is_told(
+    erased: bool, tail_only: bool, runs_off: bool
+) -> None:
+    """Cents written past the amount box up to the paper's edge, erased from the ink
+    mask with the scanner's dark border beyond it (seed 2070's '2904.05' read '2904',
+    accepted): still dark on the grey page, so the field is known to run off."""
+    from digitocr.templates.locate import _runs_off
+    from digitocr.types import AlignedPage
+
+    gray = np.full((300, 800), 230, np.uint8)
+    ink = np.zeros_like(gray)
+    for im, v in ((gray, 40), (ink, 255)):
+        cv2.rectangle(im, (100, 100), (400, 180), v, 2)  # the amount box
+        cv2.putText(im, "2904", (130, 170), cv2.FONT_HERSHEY_SIMPLEX, 2, v, 5)
+    gray[:, 470:] = 50  # the scanner's bed past the paper's right edge: never ink
+    cents = np.zeros_like(gray)
+    if tail_only:  # a 5's tail run into the border, the digit itself inside the crop
+        cv2.line(cents, (450, 150), (470, 146), 255, 5)
+    else:  # '05' written up to the border
+        cv2.putText(cents, "05", (418, 170), cv2.FONT_HERSHEY_SIMPLEX, 1.6, 255, 6)
+    gray[cents > 0] = 40
+    if not erased:
+        ink[:, :466][cents[:, :466] > 0] = 255  # ink but for its end against the border
+    page = AlignedPage(Page("p.png", 1, gray), gray, ink, 0.0, np.eye(2, 3))
+    assert _runs_off(page, (100, 100, 400, 180), 400 + 80 // 6) is runs_off
+
+
 @pytest.mark.parametrize("side", ["right", "left"])
 def test_bits_of_the_printed_box_side_are_not_read_as_ones(predictor, side: str) -> None:
     ink = np.zeros((140, 420), np.uint8)

@@ -537,6 +537,26 @@ def test_a_tick_as_tall_as_a_digits_stroke_sends_the_amount_to_review(
     assert field.needs_review is review
 
 
+@pytest.mark.parametrize("runs_off", [True, False])
+def test_an_amount_run_into_the_scanners_border_goes_to_review(predictor, runs_off: bool) -> None:
+    """A boxed amount whose writing past the box was erased with the scanner's border
+    (templates.locate._runs_off) is read as it stands, and checked."""
+    from digitocr.pipeline import _read_one
+    from digitocr.templates.schema import load_template
+    from digitocr.types import AlignedPage, FieldCrop, Page
+
+    spec = next(f for f in load_template("cheque").fields if f.name == "amount")
+    ink = np.zeros((140, 420), np.uint8)
+    cv2.putText(ink, "2904", (20, 100), cv2.FONT_HERSHEY_SIMPLEX, 3, 255, 9)
+    gray = 255 - ink
+    box = (0, 0, 420, 140)
+    field = FieldCrop("amount", "amount", gray, ink, box, method="box", runs_off=runs_off)
+    page = AlignedPage(Page("p.png", 1, gray), gray, ink, 0.0, np.eye(2, 3))
+    result = _read_one(page, spec, field, predictor, 0.9)
+    assert result.value == "2904" and result.confidence > 0.9
+    assert result.needs_review is runs_off
+
+
 def _drawn_envelope(zip_code: str) -> np.ndarray:
     """An envelope: a stamp's box top right, a typed address, a ZIP after its last line."""
     img = np.full((1100, 2200), 255, np.uint8)

@@ -398,7 +398,33 @@ def _crop(
         rel((x0, y0, reach, y1)),
         rel((x0, y0, x1, y1)) if method == "box" else None,
         method,
+        method == "box" and _runs_off(page, (x0, y0, x1, y1), X1),
     )
+
+
+def _runs_off(page: AlignedPage, box: Box, right: int) -> bool:
+    """Whether writing past the box's right side ran into the scanner's dark border and
+    was erased with it (`drop_scan_border`): its ink gone from the mask, its darkness
+    still on the grey page ('2904.05' written up to the paper's edge read '2904',
+    accepted). Between the crop's right end and 1.5 box heights past the box, in the
+    box's middle rows: the border is the columns dark without ink over nine tenths of
+    them; writing erased before it, columns dark without ink over a tenth of them or
+    more, for 0.3 box heights at least (half a digit's width: a stroke's tail run into
+    the border erases less)."""
+    x0, y0, x1, y1 = box
+    bh = y1 - y0
+    r0, r1 = y0 + bh // 5, y1 - bh // 5
+    c1 = min(page.ink.shape[1], x1 + int(1.5 * bh))
+    if c1 - right < 2 or r1 - r0 < 4 or page.gray.shape != page.ink.shape:
+        return False
+    paper = float(np.percentile(page.gray[y0:y1, x0:x1], 90))
+    dark = page.gray[r0:r1, right:c1] < 0.6 * paper
+    share = (dark & (page.ink[r0:r1, right:c1] == 0)).mean(axis=0)
+    border = share >= 0.9
+    if not border.any():
+        return False
+    before = share[: int(np.argmax(border))]
+    return bool(np.count_nonzero(before >= 0.1) >= 0.3 * bh)
 
 
 def comb_rows(
