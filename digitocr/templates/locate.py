@@ -415,7 +415,7 @@ def _runs_off(page: AlignedPage, box: Box, right: int) -> bool:
     bh = y1 - y0
     r0, r1 = y0 + bh // 5, y1 - bh // 5
     c1 = min(page.ink.shape[1], x1 + int(1.5 * bh))
-    if c1 - right < 2 or r1 - r0 < 4 or page.gray.shape != page.ink.shape:
+    if c1 - right < 2 or r1 - r0 < 4 or x1 <= x0 or page.gray.shape != page.ink.shape:
         return False
     paper = float(np.percentile(page.gray[y0:y1, x0:x1], 90))
     dark = page.gray[r0:r1, right:c1] < 0.6 * paper
