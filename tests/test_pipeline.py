@@ -537,6 +537,21 @@ def test_a_tick_as_tall_as_a_digits_stroke_sends_the_amount_to_review(
     assert field.needs_review is review
 
 
+@pytest.mark.parametrize("speck", [True, False])
+def test_a_point_under_a_speck_high_above_it_stays_a_point(predictor, speck: bool) -> None:
+    """A crumb at the top of the line right over the decimal point: the two are not one
+    digit broken in two (seed 2073's '6881.33' read '688133')."""
+    ink = np.zeros((140, 520), np.uint8)
+    cv2.putText(ink, "6881", (10, 110), cv2.FONT_HERSHEY_SIMPLEX, 3, 255, 9)
+    cv2.putText(ink, "33", (330, 110), cv2.FONT_HERSHEY_SIMPLEX, 3, 255, 9)
+    cv2.circle(ink, (310, 104), 6, 255, -1)  # the point
+    if speck:
+        cv2.line(ink, (312, 40), (309, 56), 255, 4)  # a crumb high over it
+    arr = np.pad(255 - ink, 30, constant_values=255)
+    field = digitocr.read(arr, "amount", predictor=predictor)[0].fields["amount"]
+    assert field.value == "6881.33"
+
+
 @pytest.mark.parametrize("runs_off", [True, False])
 def test_an_amount_run_into_the_scanners_border_goes_to_review(predictor, runs_off: bool) -> None:
     """A boxed amount whose writing past the box was erased with the scanner's border

@@ -849,9 +849,12 @@ def _merge_and_label(
     merged: list[Blob] = []
     for b in sorted(parts, key=lambda b: -b.h):
         for i, m in enumerate(merged):
-            if x_overlap(b, m) > 0.5 and not (
-                _separator(b, band, H) == "." and x_overlap(b, m) < 0.8
-            ):
+            # A point under a speck far above it is no digit broken in two ('6881.33'
+            # read '688133': a crumb over the point at the top of the line, the two as
+            # tall as a digit together).
+            point = _separator(b, band, H) == "."
+            apart = max(b.box[1] - m.box[3], m.box[1] - b.box[3]) > 0.3 * H
+            if x_overlap(b, m) > 0.5 and not (point and (x_overlap(b, m) < 0.8 or apart)):
                 merged[i] = union(m, b)
                 break
         else:
