@@ -849,12 +849,13 @@ def _merge_and_label(
     merged: list[Blob] = []
     for b in sorted(parts, key=lambda b: -b.h):
         for i, m in enumerate(merged):
-            # A point under a speck far above it is no digit broken in two ('6881.33'
-            # read '688133': a crumb over the point at the top of the line, the two as
-            # tall as a digit together).
-            point = _separator(b, band, H) == "."
-            apart = max(b.box[1] - m.box[3], m.box[1] - b.box[3]) > 0.3 * H
-            if x_overlap(b, m) > 0.5 and not (point and (x_overlap(b, m) < 0.8 or apart)):
+            # A point joins no piece it barely overlaps, nor one more than 0.3 digit
+            # heights above or below it: a crumb at the top of the line right over the
+            # point, the two as tall as a digit ('6881.33' read '688133').
+            gap = max(b.box[1] - m.box[3], m.box[1] - b.box[3])
+            if x_overlap(b, m) > 0.5 and not (
+                _separator(b, band, H) == "." and (x_overlap(b, m) < 0.8 or gap > 0.3 * H)
+            ):
                 merged[i] = union(m, b)
                 break
         else:
