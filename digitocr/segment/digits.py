@@ -349,8 +349,7 @@ def segment_field(
         else:
             items = _joined_surest(items, pairs, field, H, score, guessed, rank=rank)
     if field.kind == "amount":
-        guessed.update(id(b) for b in _points_within_digits(items))
-        guessed.update(id(b) for b in _ticks_on_the_line(items, bottom, H))
+        guessed.update(id(b) for b in _doubtful_points(items, bottom, H))
     out = []
     for b, sep in items:
         shaded = None if sep else _shaded(b, field, H, score)
@@ -390,26 +389,25 @@ def _grey_crop(b: Blob, mask: npt.NDArray[Any], field: FieldCrop) -> npt.NDArray
     return (dark * near * 255).astype(np.uint8)
 
 
-def _points_within_digits(items: list[tuple[Blob, str]]) -> list[Blob]:
-    """Points whose centre lies within a digit's columns: a crumb of that digit as likely
-    as a point written close under its slant ('20901' read '209.01' from a speck beside a
-    9's loop; '9.12' written so is right). The caller marks them guessed, and a value
-    that keeps a point goes to review (pipeline._reading)."""
+def _doubtful_points(items: list[tuple[Blob, str]], bottom: float, H: float) -> list[Blob]:
+    """Points that may be a piece of a digit as likely as a decimal point: one whose
+    centre lies within a digit's columns, a crumb of that digit as likely as a point
+    written close under its slant ('20901' read '209.01' from a speck beside a 9's loop;
+    '9.12' written so is right); one read from a tick standing on the line, not reaching
+    below it, as tall as the pieces kept as digits (0.45 of the digit height and over),
+    a stroke broken off the digit beside it as likely as a comma ('1150' read '11.50',
+    the 5's stem drawn apart from its bowl). The caller marks them guessed, and a value
+    that keeps such a point goes to review (pipeline._reading)."""
     digits = [b for b, sep in items if not sep]
     return [
         b
         for b, sep in items
-        if sep == "." and any(d.box[0] < (b.box[0] + b.box[2]) / 2 < d.box[2] for d in digits)
+        if sep == "."
+        and (
+            any(d.box[0] < (b.box[0] + b.box[2]) / 2 < d.box[2] for d in digits)
+            or (b.h >= 0.45 * H and b.box[3] <= bottom)
+        )
     ]
-
-
-def _ticks_on_the_line(items: list[tuple[Blob, str]], bottom: float, H: float) -> list[Blob]:
-    """Points read from a tick standing on the line, not reaching below it, as tall as
-    the pieces kept as digits (0.45 of the digit height and over): a stroke broken off
-    the digit beside it as likely as a comma (seed 2071's '1150' read '11.50', the 5's
-    stem drawn apart from its bowl). The caller marks them guessed, as
-    `_points_within_digits`."""
-    return [b for b, sep in items if sep == "." and b.h >= 0.45 * H and b.box[3] <= bottom]
 
 
 def _loops(b: Blob, min_h: float) -> list[tuple[int, int, int, int]]:
