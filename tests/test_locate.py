@@ -809,6 +809,27 @@ def test_a_digit_joined_to_one_letter_above_is_cut_beside_the_others(predictor) 
     assert digits[0].box[1] >= 50, "the 4 without the letter it touches"
 
 
+def test_a_descender_of_the_street_line_touching_a_zips_first_digit_is_cut_off(
+    predictor,
+) -> None:
+    """'Way' over a ZIP written high and rising: its 'y' reaches down onto the first
+    digit, which sits lower than the rest, and the street line's baseline lies below the
+    ZIP's top (seed 2074's '55676' read '35676' and accepted, seed 2068's '00419' read
+    '80419'). The cut is at the neck where the descender meets the digit."""
+    ink = np.zeros((140, 420), np.uint8)
+    font = cv2.FONT_HERSHEY_SIMPLEX
+    cv2.putText(ink, "Way", (-8, 40), font, 1.4, 255, 3)  # typed, cut by the field's edge
+    x = cv2.getTextSize("Wa", font, 1.4, 3)[0][0] - 16  # under the 'y'
+    for i, ch in enumerate("00419"):
+        cv2.putText(ink, ch, (x, 98 if i == 0 else 96 - 3 * i), font, 2.6, 255, 7)
+        x += cv2.getTextSize(ch, font, 2.6, 7)[0][0] + 6
+    assert cv2.connectedComponents(ink)[0] - 1 == 7, "the 'y' joined to the first 0"
+    field = FieldCrop("zip", "zip", 255 - ink, ink, (0, 0, 420, 140), method="trailing")
+    digits = [p for p in segment_field(field, predictor) if not p.separator]
+    assert _labels(digits, predictor) == [0, 0, 4, 1, 9]
+    assert digits[0].box[1] >= 40, "the 0 without the descender it touches"
+
+
 def test_a_hyphen_written_into_the_next_digit_is_a_separator(predictor) -> None:
     import digitocr
 

@@ -273,14 +273,29 @@ def segment_field(
     if big:
         top = float(np.median([b.box[1] for b in big]))
         bottom = float(np.median([b.box[3] for b in big]))
+        if field.method == "trailing":
+            # A ZIP's crop may hold a word of the street line above, cut by its edge or
+            # joined to a digit by a descender: with few blobs (touching digits are one),
+            # the plain median of their tops is theirs ('Way' over '4' and '8999').
+            top = _top_by_columns(big)
     else:
         top, bottom = 0.0, float(ink.shape[0])
     if big:
-        # Typed characters standing free above the digits (none in comb cells).
+        # Typed characters standing free above the digits (none in comb cells), or
+        # starting well above them and ending in their upper half: a handwritten line
+        # written high reaches down past the baseline of the print above it.
         letters = (
             []
             if field.cells
-            else [b for b in blobs if b.box[3] < top + 0.1 * H and 0.25 * H <= b.h < 0.8 * H]
+            else [
+                b
+                for b in blobs
+                if 0.25 * H <= b.h < 0.8 * H
+                and (
+                    b.box[3] < top + 0.1 * H
+                    or (b.box[1] < top - 0.2 * H and b.box[3] < top + 0.5 * H)
+                )
+            ]
         )
         blobs = [p for b in blobs for p in _without_line_above(b, top, H, letters)]
     blobs = _drop_print_and_rulings(blobs, field, (top, bottom), H, bool(big))
@@ -664,6 +679,14 @@ def _without_long_verticals(ink: npt.NDArray[Any], H: float, inner: Box | None) 
     return cv2.bitwise_or(cleared, cv2.bitwise_and(closed, thin))
 
 
+def _top_by_columns(big: list[Blob]) -> float:
+    """The line's top as the median over the columns the blobs span (each blob's top
+    counted once per column): a narrow blob of the line above does not move it."""
+    order = sorted(big, key=lambda b: b.box[1])
+    widths = np.cumsum([b.w for b in order])
+    return float(order[int(np.searchsorted(widths, widths[-1] / 2))].box[1])
+
+
 def _without_line_above(b: Blob, top: float, H: float, letters: Sequence[Blob]) -> list[Blob]:
     """Digits joined to letters of the line above them (a tall ZIP touching the street
     line): reaching well over the other digits, with what lies up there made of several
@@ -676,8 +699,21 @@ def _without_line_above(b: Blob, top: float, H: float, letters: Sequence[Blob]) 
     hi = min(b.h - 2, int(top + 0.05 * H) - b.box[1])
     if hi <= lo:
         return [b]  # all of it above the digits: printed matter, judged later
-    rows = (b.pix[lo : hi + 1] > 0).sum(axis=1)
+    ink = b.pix > 0
+    rows = ink[lo : hi + 1].sum(axis=1)
     cut = lo + int(np.flatnonzero(rows == rows.min())[-1])
+    # A descender reaching down onto a digit written lower than the others' tops ('Way'
+    # over a ZIP rising to the right: its 'y' on the first digit) meets it lower down, at
+    # a neck: one stroke crossing, thinner than any row around the tops. Down to a third
+    # of a digit under where this one's top should be; a digit's own rows there cross two
+    # strokes (a 0's sides) or are as wide as its strokes.
+    deep = min(b.h - 2, int(max(top, b.box[3] - H) + 0.35 * H) - b.box[1])
+    if deep > hi:
+        below = ink[hi + 1 : deep + 1]
+        runs = np.count_nonzero(np.diff(below.astype(np.int8), axis=1) == 1, axis=1) + below[:, 0]
+        counts = np.where(runs == 1, below.sum(axis=1), b.w + 1)
+        if counts.min() < rows.min():
+            cut = hi + 1 + int(np.flatnonzero(counts == counts.min())[-1])
     _, _, up_stats, _ = components_with_stats(np.ascontiguousarray(b.pix[:cut]))
     y0, y1 = b.box[1], b.box[1] + cut
     beside = any(
