@@ -679,6 +679,13 @@ def _without_long_verticals(ink: npt.NDArray[Any], H: float, inner: Box | None) 
     return cv2.bitwise_or(cleared, cv2.bitwise_and(closed, thin))
 
 
+def _run_width(ink: npt.NDArray[Any]) -> float:
+    """The median length of the ink runs along the rows: about a stroke's width."""
+    edges = np.diff(np.pad(ink.astype(np.int8), ((0, 0), (1, 1))), axis=1)
+    starts, ends = np.nonzero(edges == 1), np.nonzero(edges == -1)
+    return float(np.median(ends[1] - starts[1])) if len(starts[1]) else 0.0
+
+
 def _top_by_columns(big: list[Blob]) -> float:
     """The line's top as the median over the columns the blobs span (each blob's top
     counted once per column): a narrow blob of the line above does not move it."""
@@ -712,7 +719,7 @@ def _without_line_above(b: Blob, top: float, H: float, letters: Sequence[Blob]) 
         below = ink[hi + 1 : deep + 1]
         runs = np.count_nonzero(np.diff(below.astype(np.int8), axis=1) == 1, axis=1) + below[:, 0]
         counts = np.where(runs == 1, below.sum(axis=1), b.w + 1)
-        if counts.min() < rows.min():
+        if counts.min() < min(rows.min(), 0.6 * _run_width(ink)):
             cut = hi + 1 + int(np.flatnonzero(counts == counts.min())[-1])
     _, _, up_stats, _ = components_with_stats(np.ascontiguousarray(b.pix[:cut]))
     y0, y1 = b.box[1], b.box[1] + cut
