@@ -830,6 +830,21 @@ def test_a_descender_of_the_street_line_touching_a_zips_first_digit_is_cut_off(
     assert digits[0].box[1] >= 40, "the 0 without the descender it touches"
 
 
+def test_a_zips_top_is_where_most_of_its_width_starts() -> None:
+    """Seed 2075's '48999': a clipped 'W', then 'ay' joined to the 4 by the 'y', then
+    '8999' touching as one blob. Two of three blobs start at the street line, so the
+    plain median of their tops is the letters'; over the columns it is the digits'."""
+    from digitocr.segment.blobs import Blob
+    from digitocr.segment.digits import _top_by_columns
+
+    def blob(x0: int, y0: int, x1: int, y1: int) -> Blob:
+        return Blob(np.full((y1 - y0, x1 - x0), 255, np.uint8), (x0, y0, x1, y1))
+
+    big = [blob(0, 13, 10, 45), blob(13, 13, 67, 112), blob(66, 60, 226, 118)]
+    assert np.median([b.box[1] for b in big]) == 13
+    assert _top_by_columns(big) == 60
+
+
 def test_a_hyphen_written_into_the_next_digit_is_a_separator(predictor) -> None:
     import digitocr
 

@@ -711,9 +711,10 @@ def _without_line_above(b: Blob, top: float, H: float, letters: Sequence[Blob]) 
     cut = lo + int(np.flatnonzero(rows == rows.min())[-1])
     # A descender reaching down onto a digit written lower than the others' tops ('Way'
     # over a ZIP rising to the right: its 'y' on the first digit) meets it lower down, at
-    # a neck: one stroke crossing, thinner than any row around the tops. Down to a third
-    # of a digit under where this one's top should be; a digit's own rows there cross two
-    # strokes (a 0's sides) or are as wide as its strokes.
+    # a neck: one stroke crossing, thinner than any row around the tops and than most of
+    # the blob's strokes (a 2's thin diagonal under a bank's name is no neck). Down to a
+    # third of a digit under where this one's top should be; a digit's own rows there
+    # cross two strokes (a 0's sides) or are as wide as its strokes.
     deep = min(b.h - 2, int(max(top, b.box[3] - H) + 0.35 * H) - b.box[1])
     if deep > hi:
         below = ink[hi + 1 : deep + 1]
