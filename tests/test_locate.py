@@ -830,19 +830,41 @@ def test_a_descender_of_the_street_line_touching_a_zips_first_digit_is_cut_off(
     assert digits[0].box[1] >= 40, "the 0 without the descender it touches"
 
 
-def test_a_zips_top_is_where_most_of_its_width_starts() -> None:
+def test_a_zips_line_is_where_most_of_its_width_is() -> None:
     """Seed 2075's '48999': a clipped 'W', then 'ay' joined to the 4 by the 'y', then
     '8999' touching as one blob. Two of three blobs start at the street line, so the
-    plain median of their tops is the letters'; over the columns it is the digits'."""
+    plain median of their tops is the letters'; over the columns it is the digits'. The
+    same for bottoms where the letters stand free over two blobs of touching digits."""
     from digitocr.segment.blobs import Blob
-    from digitocr.segment.digits import _top_by_columns
+    from digitocr.segment.digits import _by_columns
 
     def blob(x0: int, y0: int, x1: int, y1: int) -> Blob:
         return Blob(np.full((y1 - y0, x1 - x0), 255, np.uint8), (x0, y0, x1, y1))
 
     big = [blob(0, 13, 10, 45), blob(13, 13, 67, 112), blob(66, 60, 226, 118)]
     assert np.median([b.box[1] for b in big]) == 13
-    assert _top_by_columns(big) == 60
+    assert _by_columns(big, 1) == 60
+    free = [blob(0, 11, 24, 40), blob(26, 18, 47, 41), blob(48, 18, 72, 48)]
+    big = [*free, blob(44, 51, 193, 97), blob(194, 51, 228, 96)]
+    assert np.median([b.box[3] for b in big]) == 48
+    assert _by_columns(big, 3) == 97
+
+
+def test_letters_above_a_zip_of_touching_digits_do_not_set_its_line(predictor) -> None:
+    """'Way' over a ZIP whose digits touch in pairs: three letters against three blobs of
+    digits, so the plain medians put the line on the letters, which then read as digits
+    ('4230752'; seed 2077's '54041', one blob under 'ay', read '2')."""
+    ink = np.zeros((140, 420), np.uint8)
+    font = cv2.FONT_HERSHEY_SIMPLEX
+    cv2.putText(ink, "Way", (-8, 52), font, 1.4, 255, 3)  # typed, cut by the field's edge
+    x = cv2.getTextSize("Wa", font, 1.4, 3)[0][0] - 14
+    for ch in "30752":
+        cv2.putText(ink, ch, (x, 100), font, 2.2, 255, 7)
+        x += cv2.getTextSize(ch, font, 2.2, 7)[0][0] - 6  # touching the next
+    assert cv2.connectedComponents(ink)[0] - 1 == 6
+    field = FieldCrop("zip", "zip", 255 - ink, ink, (0, 0, 420, 140), method="trailing")
+    digits = [p for p in segment_field(field, predictor) if not p.separator]
+    assert _labels(digits, predictor) == [3, 0, 7, 5, 2]
 
 
 def test_a_hyphen_written_into_the_next_digit_is_a_separator(predictor) -> None:

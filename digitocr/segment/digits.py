@@ -276,8 +276,14 @@ def segment_field(
         if field.method == "trailing":
             # A ZIP's crop may hold a word of the street line above, cut by its edge or
             # joined to a digit by a descender: with few blobs (touching digits are one),
-            # the plain median of their tops is theirs ('Way' over '4' and '8999').
-            top = _top_by_columns(big)
+            # the plain medians of their tops and bottoms are theirs ('Way' over '4' and
+            # '8999'; a clipped 'W', 'a' and 'y' over '54' and '041').
+            top, bottom = _by_columns(big, 1), _by_columns(big, 3)
+            # All of it one blob, the letters on top of the touching digits: the top
+            # most of the columns show.
+            inked = float(np.median(_column_tops(big)))
+            if inked - top > 0.3 * H:
+                top = inked
     else:
         top, bottom = 0.0, float(ink.shape[0])
     if big:
@@ -297,7 +303,14 @@ def segment_field(
                 )
             ]
         )
-        blobs = [p for b in blobs for p in _without_line_above(b, top, H, letters)]
+        kept = [p for b in blobs for p in _without_line_above(b, top, H, letters)]
+        if field.method == "trailing" and [b.box for b in kept] != [b.box for b in blobs]:
+            # Letters cut off the digits: the line's height is the digits' now.
+            H = _digit_height(kept, ink.shape[0])
+            big = [b for b in kept if b.h >= 0.45 * H]
+            if big:
+                top, bottom = _by_columns(big, 1), _by_columns(big, 3)
+        blobs = kept
     blobs = _drop_print_and_rulings(blobs, field, (top, bottom), H, bool(big))
     if field.cells:
         digits, outside = _by_cells(blobs, field.cells)
@@ -686,12 +699,25 @@ def _run_width(ink: npt.NDArray[Any]) -> float:
     return float(np.median(ends[1] - starts[1])) if len(starts[1]) else 0.0
 
 
-def _top_by_columns(big: list[Blob]) -> float:
-    """The line's top as the median over the columns the blobs span (each blob's top
-    counted once per column): a narrow blob of the line above does not move it."""
-    order = sorted(big, key=lambda b: b.box[1])
+def _column_tops(big: list[Blob]) -> npt.NDArray[Any]:
+    """The top ink row of each column the blobs span (field coordinates)."""
+    x0, x1 = min(b.box[0] for b in big), max(b.box[2] for b in big)
+    tops = np.full(x1 - x0, np.inf)
+    for b in big:
+        ink = b.pix > 0
+        first = np.where(ink.any(axis=0), ink.argmax(axis=0) + b.box[1], np.inf)
+        seg = tops[b.box[0] - x0 : b.box[2] - x0]
+        np.minimum(seg, first, out=seg)
+    return tops[np.isfinite(tops)]
+
+
+def _by_columns(big: list[Blob], side: int) -> float:
+    """The median of the blobs' box side `side` (1 top, 3 bottom) over the columns they
+    span (each blob counted once per column): narrow blobs of the line above do not
+    move it."""
+    order = sorted(big, key=lambda b: b.box[side])
     widths = np.cumsum([b.w for b in order])
-    return float(order[int(np.searchsorted(widths, widths[-1] / 2))].box[1])
+    return float(order[int(np.searchsorted(widths, widths[-1] / 2))].box[side])
 
 
 def _without_line_above(b: Blob, top: float, H: float, letters: Sequence[Blob]) -> list[Blob]:
