@@ -270,20 +270,20 @@ def segment_field(
     if not blobs:
         return []
     big = [b for b in blobs if b.h >= 0.45 * H]
-    if big:
+    if big and field.method == "trailing":
+        # A ZIP's crop may hold a word of the street line above, cut by its edge or
+        # joined to a digit by a descender: with few blobs (touching digits are one),
+        # the plain medians of their tops and bottoms are theirs ('Way' over '4' and
+        # '8999'; a clipped 'W', 'a' and 'y' over '54' and '041').
+        top, bottom = _by_columns(big, 1), _by_columns(big, 3)
+        # All of it one blob, the letters on top of the touching digits: the top most
+        # of the columns show.
+        inked = float(np.median(_column_tops(big)))
+        if inked - top > 0.3 * H:
+            top = inked
+    elif big:
         top = float(np.median([b.box[1] for b in big]))
         bottom = float(np.median([b.box[3] for b in big]))
-        if field.method == "trailing":
-            # A ZIP's crop may hold a word of the street line above, cut by its edge or
-            # joined to a digit by a descender: with few blobs (touching digits are one),
-            # the plain medians of their tops and bottoms are theirs ('Way' over '4' and
-            # '8999'; a clipped 'W', 'a' and 'y' over '54' and '041').
-            top, bottom = _by_columns(big, 1), _by_columns(big, 3)
-            # All of it one blob, the letters on top of the touching digits: the top
-            # most of the columns show.
-            inked = float(np.median(_column_tops(big)))
-            if inked - top > 0.3 * H:
-                top = inked
     else:
         top, bottom = 0.0, float(ink.shape[0])
     if big:
@@ -692,11 +692,13 @@ def _without_long_verticals(ink: npt.NDArray[Any], H: float, inner: Box | None) 
     return cv2.bitwise_or(cleared, cv2.bitwise_and(closed, thin))
 
 
-def _run_width(ink: npt.NDArray[Any]) -> float:
-    """The median length of the ink runs along the rows: about a stroke's width."""
+def _row_runs(ink: npt.NDArray[Any]) -> tuple[npt.NDArray[Any], npt.NDArray[Any]]:
+    """The ink runs along the rows of a mask: each run's row and length. A row's ink is
+    compared with the runs' lengths, not with `stroke_width` (across the stroke): a row
+    crosses a slanted stroke wider than the stroke is."""
     edges = np.diff(np.pad(ink.astype(np.int8), ((0, 0), (1, 1))), axis=1)
-    starts, ends = np.nonzero(edges == 1), np.nonzero(edges == -1)
-    return float(np.median(ends[1] - starts[1])) if len(starts[1]) else 0.0
+    (rows, starts), (_, ends) = np.nonzero(edges == 1), np.nonzero(edges == -1)
+    return rows, ends - starts
 
 
 def _column_tops(big: list[Blob]) -> npt.NDArray[Any]:
@@ -743,10 +745,11 @@ def _without_line_above(b: Blob, top: float, H: float, letters: Sequence[Blob]) 
     # cross two strokes (a 0's sides) or are as wide as its strokes.
     deep = min(b.h - 2, int(max(top, b.box[3] - H) + 0.35 * H) - b.box[1])
     if deep > hi:
-        below = ink[hi + 1 : deep + 1]
-        runs = np.count_nonzero(np.diff(below.astype(np.int8), axis=1) == 1, axis=1) + below[:, 0]
-        counts = np.where(runs == 1, below.sum(axis=1), b.w + 1)
-        if counts.min() < min(rows.min(), 0.6 * _run_width(ink)):
+        run_rows, lengths = _row_runs(ink)
+        runs = np.bincount(run_rows, minlength=b.h)[hi + 1 : deep + 1]
+        counts = np.where(runs == 1, ink[hi + 1 : deep + 1].sum(axis=1), b.w + 1)
+        width = float(np.median(lengths)) if len(lengths) else 0.0
+        if counts.min() < min(rows.min(), 0.6 * width):
             cut = hi + 1 + int(np.flatnonzero(counts == counts.min())[-1])
     _, _, up_stats, _ = components_with_stats(np.ascontiguousarray(b.pix[:cut]))
     y0, y1 = b.box[1], b.box[1] + cut
