@@ -1099,6 +1099,47 @@ def test_sides_of_boxes_found_as_cells_that_meet_are_removed(predictor) -> None:
     assert _labels(segment_field(field, predictor), predictor) == [7, 1, 0, 5, 2, 9]
 
 
+def _thick_boxes(separate: bool) -> tuple[np.ndarray, tuple[tuple[int, int, int, int], ...]]:
+    """'703431' in six boxes with thick rulings (a coarse scan upscaled: 8 pixels), as
+    separate boxes two pixels apart or as a comb sharing its sides. Between separate
+    boxes the blur bridged the gap in two rows of each edge only, so the long opening
+    kernel finds those rows and nothing else of the edges. The cells are found meeting."""
+    ink = np.zeros((150, 700), np.uint8)
+    pitch = 102 if separate else 100
+    cells = []
+    for i, ch in enumerate("703431"):
+        x0 = 30 + pitch * i
+        x1 = x0 + 100 + (8 if not separate else 0)
+        cells.append((x0, 25, x0 + pitch if i < 5 else x1, 125))
+        for y in (25, 125):
+            ink[y - 4 : y + 4, x0:x1] = 255
+            if separate and i:
+                ink[y + 1 : y + 3, x0 - 2 : x0] = 255
+        for x in (x0, x1 - 8):
+            ink[25:125, x : x + 8] = 255
+        cv2.putText(ink, ch, (x0 + 25, 105), cv2.FONT_HERSHEY_SIMPLEX, 2.2, 255, 7)
+    return ink, tuple(cells)
+
+
+def test_thick_edges_of_separate_boxes_go_whole(predictor) -> None:
+    # Two boxes' sides blurred into one band at each narrow gap: separate boxes, so
+    # their edges are opened with a kernel of a box's width across all their thickness.
+    ink, cells = _thick_boxes(separate=True)
+    clean = remove_lines(ink, cells)
+    assert not clean[:29].any() and not clean[121:].any(), "nothing of the edges is left"
+    field = FieldCrop("zip", "zip", 255 - ink, clean, (0, 0, 700, 150), cells)
+    assert _labels(segment_field(field, predictor), predictor) == [7, 0, 3, 4, 3, 1]
+
+
+def test_a_digits_bar_under_a_combs_edge_stays() -> None:
+    # A comb's cells share their sides: its edges are found whole by the long kernel,
+    # and a 7's bar written just under the top edge is not taken for more of it.
+    ink, cells = _thick_boxes(separate=False)
+    ink[30:36, 150:216] = 255  # a bar across most of the second cell, under its edge
+    clean = remove_lines(ink, cells)
+    assert clean[31:35, 155:210].mean() > 200, "the bar stays"
+
+
 def test_ragged_rulings_leave_no_slivers_and_a_point_beside_one_stays() -> None:
     # A blurred, noisy scan's comb: thick rulings with bumps along their edges, which
     # the long opening kernels do not take; a decimal point sits just above the bottom one.

@@ -176,14 +176,17 @@ def remove_lines(ink: Mask, frames: Sequence[Box] = ()) -> Mask:
     if frames:
         # Separate boxes (a row of squares with gaps, as on Japanese envelopes) have top
         # and bottom edges shorter than the kernel above: along an edge the long kernel
-        # did not find, a run of most of the cell's width is that edge.
+        # did not find, a run of most of the cell's width is that edge. So along every
+        # edge of separate boxes: where a blurred scan bridged their gaps in a few rows,
+        # the long kernel finds those rows only and leaves the rest of a thick edge.
         tol = max(3, ref_h // 12)
+        separate = _separate_boxes(vert, frames, tol)
         missed = []
         for f in frames:
             xs = slice(max(0, f[0] - tol), min(w, f[2] + tol + 1))
             for y in (f[1], f[3]):
                 ys = slice(max(0, y - tol), min(h, y + tol + 1))
-                if horiz[ys, f[0] : f[2]].any(axis=0).mean() < 0.5:
+                if horiz[ys, f[0] : f[2]].any(axis=0).mean() < 0.5 or separate:
                     missed.append((ys, xs))
         if missed:
             cell_w = int(np.median([f[2] - f[0] for f in frames]))
@@ -226,6 +229,25 @@ def remove_lines(ink: Mask, frames: Sequence[Box] = ()) -> Mask:
     if len(frames) > 1:  # comb cells (segment's _by_cells)
         repaired = _without_slivers(repaired, strokes, lines)
     return repaired
+
+
+def _separate_boxes(vert: Mask, frames: Sequence[Box], tol: int) -> bool:
+    """Cells that meet, where the vertical rulings between them are at least 1.6 times
+    as wide as the row's outer sides: separate boxes with a narrow gap (two sides, on a
+    coarse scan blurred into one band), not a comb whose cells share one side."""
+    xs = sorted({f[0] for f in frames} | {f[2] for f in frames})
+    meets = [f[2] for f in frames if any(abs(f[2] - g[0]) <= 1 for g in frames)]
+    if not meets:
+        return False
+    w = vert.shape[1]
+    tall = vert.sum(axis=0) / 255 > 0.5 * float(np.median([f[3] - f[1] for f in frames]))
+
+    def width(x: int) -> int:
+        return int(tall[max(0, x - 2 * tol) : min(w, x + 2 * tol + 1)].sum())
+
+    outer = [width(xs[0]), width(xs[-1])]
+    inner = [width(m) for m in meets]
+    return min(outer) > 0 and float(np.median(inner)) >= 1.6 * max(outer)
 
 
 def _without_slivers(repaired: Mask, strokes: Mask, lines: Mask) -> Mask:
