@@ -181,14 +181,14 @@ def remove_lines(ink: Mask, frames: Sequence[Box] = ()) -> Mask:
         # the long kernel finds those rows only and leaves the rest of a thick edge.
         tol = max(3, ref_h // 12)
         separate = _separate_boxes(vert, frames, tol)
-        missed = []
+        edges = []
         for f in frames:
             xs = slice(max(0, f[0] - tol), min(w, f[2] + tol + 1))
             for y in (f[1], f[3]):
                 ys = slice(max(0, y - tol), min(h, y + tol + 1))
                 if horiz[ys, f[0] : f[2]].any(axis=0).mean() < 0.5 or separate:
-                    missed.append((ys, xs))
-        if missed:
+                    edges.append((ys, xs))
+        if edges:
             cell_w = int(np.median([f[2] - f[0] for f in frames]))
             edge = cv2.morphologyEx(
                 ink,
@@ -196,7 +196,7 @@ def remove_lines(ink: Mask, frames: Sequence[Box] = ()) -> Mask:
                 cv2.getStructuringElement(cv2.MORPH_RECT, (max(15, int(0.6 * cell_w)), 1)),
             )
             keep = np.zeros_like(edge)
-            for ys, xs in missed:
+            for ys, xs in edges:
                 keep[ys, xs] = edge[ys, xs]
             horiz = cv2.bitwise_or(horiz, keep)
     # Blurred scans thicken rulings; the horizontal ones are never digits' strokes.
@@ -235,7 +235,6 @@ def _separate_boxes(vert: Mask, frames: Sequence[Box], tol: int) -> bool:
     """Cells that meet, where the vertical rulings between them are at least 1.6 times
     as wide as the row's outer sides: separate boxes with a narrow gap (two sides, on a
     coarse scan blurred into one band), not a comb whose cells share one side."""
-    xs = sorted({f[0] for f in frames} | {f[2] for f in frames})
     meets = [f[2] for f in frames if any(abs(f[2] - g[0]) <= 1 for g in frames)]
     if not meets:
         return False
@@ -245,7 +244,7 @@ def _separate_boxes(vert: Mask, frames: Sequence[Box], tol: int) -> bool:
     def width(x: int) -> int:
         return int(tall[max(0, x - 2 * tol) : min(w, x + 2 * tol + 1)].sum())
 
-    outer = [width(xs[0]), width(xs[-1])]
+    outer = [width(min(f[0] for f in frames)), width(max(f[2] for f in frames))]
     inner = [width(m) for m in meets]
     return min(outer) > 0 and float(np.median(inner)) >= 1.6 * max(outer)
 
