@@ -328,14 +328,19 @@ def surplus_digits(
     spec: FieldSpec, items: Sequence[Item], value: str | None, method: str = ""
 ) -> int:
     """How many digits too many an invalid ZIP has: over 5, or over 9 for a ZIP+4 (a
-    hyphen, or 10 digits); an invalid date of 9 digits, 1; a field of another type, how
-    many over its template's `length` (a digit broken in two, a speck read as a 1); 0 for
-    a valid field."""
+    hyphen, or 10 digits); an invalid date of 9 digits, 1, and so of 8 with two slashes
+    in a row (one of them a 1 drawn slanting: 9 digits with it, '15//0/25330' for
+    '15/10/2030', its wide 0 cut in two); a field of another type, how many over its
+    template's `length` (a digit broken in two, a speck read as a 1); 0 for a valid field."""
     if is_valid(spec, value, method):
         return 0
     n = sum(not i.separator for i in items)
     if spec.type == "date":
-        return 1 if n == 9 else 0
+        doubled = any(
+            a.separator and b.separator and a.label == b.label == "/"
+            for a, b in itertools.pairwise(items)
+        )
+        return 1 if n == 9 or (n == 8 and doubled) else 0
     if spec.type == "zip":
         plus4 = n >= 10 or _inner_hyphen(items)
         return max(0, n - (9 if plus4 else 5))

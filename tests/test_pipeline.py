@@ -408,6 +408,21 @@ def test_a_date_no_one_split_makes_is_split_twice(monkeypatch) -> None:
     assert _scripted_field(monkeypatch, script).value == "17/12/29"
 
 
+def test_a_slanting_1_beside_a_slash_counts_when_a_date_has_a_digit_too_many(
+    monkeypatch,
+) -> None:
+    """'15/10/2030' whose 1 of the month leans like the slash before it and whose year's
+    wide 0 is cut in two: '15//0/25330', 8 digits and no date. With the slash taken back
+    for the 1 it has 9: the pair that reads surest as one digit is joined, and the
+    reading is '15/10/2030'."""
+    script = {(0, 0, False): "15//0/25330", (0, 0, True): "15//0/2030"}
+    result = _scripted_field(monkeypatch, script)
+    assert result.value == "15/10/2030" and result.valid
+    # Slashes apart: 8 digits that make no date lack none, and have none too many.
+    script = {(0, 0, False): "15/0/25330", (0, 0, True): "15/0/2030"}
+    assert _scripted_field(monkeypatch, script).value != "15/10/2030"
+
+
 def test_a_year_of_four_touching_digits_is_split_into_four(monkeypatch) -> None:
     """'10/04/2006' whose year is one blob, read as a 2 at 0.01. Split once, a date
     ('10/04/22') that keeps a piece read as hardly any digit: the '006'. Split as many
