@@ -1123,7 +1123,7 @@ def _thick_boxes(separate: bool) -> tuple[np.ndarray, tuple[tuple[int, int, int,
 
 def test_thick_edges_of_separate_boxes_go_whole(predictor) -> None:
     # Two boxes' sides blurred into one band at each narrow gap: separate boxes, so
-    # their edges are opened with a kernel of a box's width across all their thickness.
+    # every edge is opened with a kernel of most of a box's width, all its thickness.
     ink, cells = _thick_boxes(separate=True)
     clean = remove_lines(ink, cells)
     assert not clean[:29].any() and not clean[121:].any(), "nothing of the edges is left"
