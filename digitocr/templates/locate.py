@@ -157,8 +157,9 @@ def remove_lines(ink: Mask, frames: Sequence[Box] = ()) -> Mask:
     then close small gaps where the rulings cut the strokes. `frames` are the printed
     boxes or comb cells known to be in the field: verticals are removed only at their
     edges (elsewhere a tall straight stroke is a '1'); without frames, only verticals
-    near the crop's sides are. Several frames are comb cells, where every piece in a
-    cell joins its digit: there the slivers a ragged ruling leaves go too.
+    near the crop's sides are. With frames, the slivers a ragged ruling leaves beside
+    itself go too (`_without_slivers`): in comb cells every piece in a cell would join
+    its digit, and beside a printed box's side one stands as tall as a '1'.
     """
     h, w = ink.shape
     if h < 4 or w < 4:
@@ -226,7 +227,7 @@ def remove_lines(ink: Mask, frames: Sequence[Box] = ()) -> Mask:
         closed, cv2.MORPH_CLOSE, cv2.getStructuringElement(cv2.MORPH_RECT, (t, 1))
     )
     repaired = cv2.bitwise_or(strokes, cv2.bitwise_and(closed, lines))
-    if len(frames) > 1:  # comb cells (segment's _by_cells)
+    if frames:  # comb cells (segment's _by_cells), or a printed box
         repaired = _without_slivers(repaired, strokes, lines)
     return repaired
 
