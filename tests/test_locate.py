@@ -1189,6 +1189,19 @@ def test_a_ragged_side_of_an_amount_box_leaves_no_sliver() -> None:
     assert clean[60:140, 70:200].any(), "the digits stay"
 
 
+def test_a_point_sitting_on_a_box_side_stays() -> None:
+    # An amount written on past its box, its decimal point on the box's right side:
+    # erasing the side leaves the point's two halves, a pixel or two thick beside it,
+    # like the slivers of a ragged side but short ('42150.52' read '4215052' and
+    # accepted when they went too).
+    ink = np.zeros((141, 495), np.uint8)
+    cv2.rectangle(ink, (17, 17), (379, 124), 255, 3)
+    ink[10:135, 376:382] = 255  # the right side, 6 pixels thick
+    ink[90:98, 374:385] = 255  # the point on it
+    clean = remove_lines(ink, ((17, 17, 379, 124),))
+    assert (clean[90:98, 374:385] > 0).mean() > 0.9, "the point stays, whole"
+
+
 def test_what_a_cell_side_cuts_off_a_digit_over_it_is_not_a_sliver() -> None:
     # A '0' written over its cell's left side: erasing the side leaves a thin piece of
     # the 0 beyond it, beside a ruling like a sliver; the repair joins it to the 0.

@@ -228,7 +228,10 @@ def remove_lines(ink: Mask, frames: Sequence[Box] = ()) -> Mask:
     )
     repaired = cv2.bitwise_or(strokes, cv2.bitwise_and(closed, lines))
     if frames:  # comb cells (segment's _by_cells), or a printed box
-        repaired = _without_slivers(repaired, strokes, lines)
+        # Beside a box's side, only slivers as tall as a digit's stroke: the halves of a
+        # decimal point sitting on the side, cut apart with it, are short.
+        long = 0 if len(frames) > 1 else int(0.3 * ref_h)
+        repaired = _without_slivers(repaired, strokes, lines, long)
     return repaired
 
 
@@ -250,18 +253,20 @@ def _separate_boxes(vert: Mask, frames: Sequence[Box], tol: int) -> bool:
     return min(outer) > 0 and float(np.median(inner)) >= 1.6 * max(outer)
 
 
-def _without_slivers(repaired: Mask, strokes: Mask, lines: Mask) -> Mask:
+def _without_slivers(repaired: Mask, strokes: Mask, lines: Mask, long: int = 0) -> Mask:
     """The repaired field less what the opening missed of a ragged ruling (a blurred,
     noisy scan's rulings have bumps along their edges): pieces of `strokes` a pixel or
-    two thick lying wholly beside a ruling, unless the repair joined them to other ink
-    across it (what an erased ruling cut off a digit written over it). A stroke crossing
-    a ruling reaches out of the band; a decimal point beside one is thicker."""
+    two thick and at least `long` pixels long lying wholly beside a ruling, unless the
+    repair joined them to other ink across it (what an erased ruling cut off a digit
+    written over it). A stroke crossing a ruling reaches out of the band; a decimal point
+    beside one is thicker."""
     n, lab, stats, _ = components_with_stats(strokes)
     if n < 2:
         return repaired
     band = cv2.dilate(lines, np.ones((7, 7), np.uint8)) > 0
     area = stats[:, 4]
-    thin = area <= 2.5 * np.maximum(stats[:, 2], stats[:, 3])
+    length = np.maximum(stats[:, 2], stats[:, 3])
+    thin = (area <= 2.5 * length) & (length >= long)
     sliver = thin & (np.bincount(lab[band], minlength=n) >= 0.9 * area)
     sliver[0] = False
     if not sliver.any():
