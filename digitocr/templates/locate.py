@@ -228,8 +228,8 @@ def remove_lines(ink: Mask, frames: Sequence[Box] = ()) -> Mask:
     )
     repaired = cv2.bitwise_or(strokes, cv2.bitwise_and(closed, lines))
     if frames:  # comb cells (segment's _by_cells), or a printed box
-        # Beside a box's side, only slivers as tall as a digit's stroke: the halves of a
-        # decimal point sitting on the side, cut apart with it, are short.
+        # Beside a box's side, only slivers 0.3 of its height long (a ragged side's
+        # edge): the halves of a decimal point sitting on the side are short.
         long = 0 if len(frames) > 1 else int(0.3 * ref_h)
         repaired = _without_slivers(repaired, strokes, lines, long)
     return repaired
@@ -259,7 +259,7 @@ def _without_slivers(repaired: Mask, strokes: Mask, lines: Mask, long: int = 0) 
     two thick and at least `long` pixels long lying wholly beside a ruling, unless the
     repair joined them to other ink across it (what an erased ruling cut off a digit
     written over it). A stroke crossing a ruling reaches out of the band; a decimal point
-    beside one is thicker."""
+    beside one is thicker, and one sitting on it leaves halves shorter than `long`."""
     n, lab, stats, _ = components_with_stats(strokes)
     if n < 2:
         return repaired
