@@ -19,7 +19,7 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-from ..segment.blobs import mask_holes
+from ..segment.blobs import mask_holes, row_runs
 from .predictor import Predictor
 
 __all__ = ["CrossedSevens", "LoopedNines", "crossed", "loop_on_a_stem"]
@@ -39,14 +39,8 @@ def crossed(crop: npt.NDArray[Any]) -> bool:
     top, h = int(rows.min()), int(rows.max() - rows.min() + 1)
     width = int(cols.max() - cols.min() + 1)
     lo, hi, share = _BAR
-    band = ink[top + int(lo * h) : top + int(hi * h) + 1].astype(np.int8)
-    # Longest run of ink in each row: the distance between a run's start and its end.
-    edges = np.diff(np.pad(band, ((0, 0), (1, 1))), axis=1)
-    longest = 0
-    for row in edges:
-        starts, ends = np.flatnonzero(row == 1), np.flatnonzero(row == -1)
-        if starts.size:
-            longest = max(longest, int((ends - starts).max()))
+    _, runs = row_runs(ink[top + int(lo * h) : top + int(hi * h) + 1])
+    longest = int(runs.max()) if runs.size else 0  # the longest run of ink in a row
     return longest >= share * width
 
 

@@ -19,6 +19,7 @@ __all__ = [
     "mask_holes",
     "mask_pieces",
     "piece",
+    "row_runs",
     "union",
     "upright",
     "x_overlap",
@@ -140,3 +141,10 @@ def upright(b: Blob, limit: float = 0.5) -> tuple[Mask | None, Mask]:
     cols -= int(cols[b.pix > 0].min()) if (b.pix > 0).any() else int(cols.min())
     proj = np.bincount(cols[b.pix > 0], minlength=1)
     return cols, proj
+
+
+def row_runs(ink: npt.NDArray[Any]) -> tuple[npt.NDArray[Any], npt.NDArray[Any]]:
+    """The runs of ink along the rows of a mask: each run's row and length."""
+    edges = np.diff(np.pad(ink.astype(np.int8), ((0, 0), (1, 1))), axis=1)
+    (rows, starts), (_, ends) = np.nonzero(edges == 1), np.nonzero(edges == -1)
+    return rows, ends - starts

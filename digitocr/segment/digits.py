@@ -18,7 +18,17 @@ import numpy.typing as npt
 
 from ..imaging.labels import components_with_stats
 from ..types import Box, DigitCrop, FieldCrop
-from .blobs import Blob, components, holes, mask_holes, mask_pieces, piece, union, x_overlap
+from .blobs import (
+    Blob,
+    components,
+    holes,
+    mask_holes,
+    mask_pieces,
+    piece,
+    row_runs,
+    union,
+    x_overlap,
+)
 from .normalize import normalize_digit, stroke_width
 from .split import (
     HARDLY_ANY,
@@ -692,15 +702,6 @@ def _without_long_verticals(ink: npt.NDArray[Any], H: float, inner: Box | None) 
     return cv2.bitwise_or(cleared, cv2.bitwise_and(closed, thin))
 
 
-def _row_runs(ink: npt.NDArray[Any]) -> tuple[npt.NDArray[Any], npt.NDArray[Any]]:
-    """The ink runs along the rows of a mask: each run's row and length. A row's ink is
-    compared with the runs' lengths, not with `stroke_width` (across the stroke): a row
-    crosses a slanted stroke wider than the stroke is."""
-    edges = np.diff(np.pad(ink.astype(np.int8), ((0, 0), (1, 1))), axis=1)
-    (rows, starts), (_, ends) = np.nonzero(edges == 1), np.nonzero(edges == -1)
-    return rows, ends - starts
-
-
 def _column_tops(big: list[Blob]) -> npt.NDArray[Any]:
     """The top ink row of each column the blobs span (field coordinates)."""
     x0, x1 = min(b.box[0] for b in big), max(b.box[2] for b in big)
@@ -745,7 +746,9 @@ def _without_line_above(b: Blob, top: float, H: float, letters: Sequence[Blob]) 
     # cross two strokes (a 0's sides) or are as wide as its strokes.
     deep = min(b.h - 2, int(max(top, b.box[3] - H) + 0.35 * H) - b.box[1])
     if deep > hi:
-        run_rows, lengths = _row_runs(ink)
+        # Runs along the rows, not `stroke_width` (across the stroke): a row crosses a
+        # slanted stroke wider than the stroke is.
+        run_rows, lengths = row_runs(ink)
         runs = np.bincount(run_rows, minlength=b.h)[hi + 1 : deep + 1]
         counts = np.where(runs == 1, ink[hi + 1 : deep + 1].sum(axis=1), b.w + 1)
         width = float(np.median(lengths)) if len(lengths) else 0.0

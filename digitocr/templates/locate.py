@@ -187,7 +187,7 @@ def remove_lines(ink: Mask, frames: Sequence[Box] = ()) -> Mask:
             xs = slice(max(0, f[0] - tol), min(w, f[2] + tol + 1))
             for y in (f[1], f[3]):
                 ys = slice(max(0, y - tol), min(h, y + tol + 1))
-                if horiz[ys, f[0] : f[2]].any(axis=0).mean() < 0.5 or separate:
+                if separate or horiz[ys, f[0] : f[2]].any(axis=0).mean() < 0.5:
                     edges.append((ys, xs))
         if edges:
             cell_w = int(np.median([f[2] - f[0] for f in frames]))
