@@ -358,6 +358,35 @@ def test_a_one_cut_from_the_right_of_the_digit_it_touches_not_quite_sure_is_revi
     assert res.needs_review and res.confidence < 0.9
 
 
+def test_a_sevens_bar_cut_off_with_the_digit_it_touches_goes_back_to_its_stem(predictor) -> None:
+    """'07' written touching, the 7's bar starting on the 0: cut just left of the 7's
+    stem, the stem reads as an unsure 1 (seeds 2068-2083's ZIPs: '77484' read '71484').
+    A cut further left along the bar reads a sure 0 and a sure 7: that cut, a guess."""
+    from digitocr.segment.blobs import components, piece
+    from digitocr.segment.digits import _seven_stems
+    from digitocr.segment.normalize import normalize_digit
+
+    ink = np.zeros((120, 200), np.uint8)
+    cv2.ellipse(ink, (50, 62), (26, 38), 0, 0, 360, 255, 9)
+    cv2.polylines(ink, [np.array([(62, 28), (112, 28), (106, 100)])], False, 255, 9)
+    (b,) = components(ink)
+    field = _field(ink, "zip")
+
+    def cut_at(x: int) -> list:
+        return [piece(b, 0, x - b.box[0]), piece(b, x - b.box[0], b.w)]
+
+    guessed: set[int] = set()
+    parts = cut_at(98)  # through the bar, beside the stem: the stem reads a 1 at 0.87
+    out = _seven_stems(b, parts, field, 76.0, predictor, guessed)
+    assert out[1].box[0] < 90 and out[1].w > 0.45 * out[1].h  # the bar went to the stem
+    probs = predictor([normalize_digit(q.crop()) for q in out])
+    assert [int(np.argmax(p)) for p in probs] == [0, 7]
+    assert guessed == {id(q) for q in out}
+    # A cut through the stem itself, not a bar along the top: left as it is.
+    parts = cut_at(104)
+    assert _seven_stems(b, parts, field, 76.0, predictor, set()) == parts
+
+
 def test_two_touching_ones_are_two_digits(predictor) -> None:
     ink = np.zeros((120, 300), np.uint8)
     cv2.putText(ink, "5", (10, 100), cv2.FONT_HERSHEY_SIMPLEX, 3, 255, 9)

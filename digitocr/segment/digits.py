@@ -341,6 +341,7 @@ def segment_field(
             # A cut that another cut reading other digits almost as surely rivals is a
             # guess too ('61' cut as '1' and a '2': the field reviewed, not accepted).
             parts = split(b, H, score, width, loose=field.kind == "date", close_calls=guessed)
+            parts = _seven_stems(b, parts, field, H, score, guessed)
             # Loops side by side cut apart and blobs read as not one digit cut in two:
             # not in dates, whose slashes touch their digits (a piece of one reads as a
             # 1), nor ZIPs: their formats know how many digits they lack, and `extra`
@@ -401,6 +402,70 @@ def segment_field(
                 cut=id(b) in split_out,
             )
         )
+    return out
+
+
+# A 1 cut off the right of the digit it touches, read under this: the stem of a 7 whose
+# bar the cut gave that digit, when a cut further left reads a 7 this surely.
+_STEM_ONE = 0.99
+# How far left of the cut the 7's bar may reach, in digit heights.
+_BAR_REACH = 0.6
+
+
+def _seven_stems(
+    b: Blob,
+    parts: list[Blob],
+    field: FieldCrop,
+    H: float,
+    score: Scorer | None,
+    guessed: set[int],
+) -> list[Blob]:
+    """`parts` of `b` with the bar of a 7 given back to its stem.
+
+    Digits written touching at the top are cut where the ink is thinnest, and a 7 whose
+    bar runs into the digit on its left ('77', '07', '27') keeps only its stem, read
+    unsure as a 1 (seeds 2068-2083's ZIPs, 7 fields; pipeline.py marks such a 1 as a
+    guess). Where the cut crosses the ink in the top third of the 1 only (a bar, not a
+    stroke down) and a cut further left, up to `_BAR_REACH` digit heights, reads the
+    right piece as a sure 7 and the left one as surely as the same digit it was (each as
+    the classifier reads it, from the grey page), the surest such cut is kept; a guess,
+    so reviewed. A 1 whose flag touches a 7 or a 1 keeps its cut: the left piece then
+    reads otherwise."""
+    if score is None or len(parts) < 2:
+        return parts
+    out = list(parts)
+    for k in range(1, len(out)):
+        a, c = out[k - 1], out[k]
+        if a.box[2] != c.box[0] or c.h < 0.6 * H:
+            continue  # not a vertical cut through ink (apart, or cut along the slant)
+        x = c.box[0] - b.box[0]
+        col = np.nonzero(b.pix[:, x])[0]
+        if col.size == 0 or b.box[1] + col.max() > c.box[1] + c.h / 3:
+            continue  # the cut crosses more than a stroke along the top
+        read = lambda p: score([normalize_digit(_shaded(p, field, H, score))])[0]  # noqa: E731
+        pa, pc = read(a), read(c)
+        left = int(pa.argmax())
+        if int(pc.argmax()) != 1 or float(pc.max()) >= _STEM_ONE:
+            continue
+        x0, x1 = a.box[0] - b.box[0], c.box[2] - b.box[0]
+        best: tuple[float, Blob, Blob] | None = None
+        for cx in range(max(x0 + 1, x - int(_BAR_REACH * H)), x):
+            la, rc = piece(b, x0, cx), piece(b, cx, x1)
+            if la is None or rc is None:
+                continue
+            pl, pr = read(la), read(rc)
+            if (
+                int(pr.argmax()) == 7
+                and float(pr.max()) >= _STEM_ONE
+                and int(pl.argmax()) == left
+                and float(pl.max()) >= min(_STEM_ONE, float(pa.max()))
+            ):
+                sure = float(pl.max() * pr.max())
+                if best is None or sure > best[0]:
+                    best = (sure, la, rc)
+        if best is not None:
+            out[k - 1], out[k] = best[1], best[2]
+            guessed.update((id(best[1]), id(best[2])))
     return out
 
 
