@@ -1361,6 +1361,20 @@ def test_trailing_zip_written_no_taller_than_the_type_is_not_a_stray_stroke_afte
     assert len([s for s in stats[1:] if s[4] > 50]) == 5
 
 
+def test_trailing_zip_plus_4_with_a_thin_stroke_just_after_it_is_read_whole() -> None:
+    """A ZIP+4, its hyphen apart from both groups, and a thin stroke half a digit high
+    just after its last digit (seed 2082's '13162-1093' and a '(' after it, read '11093'):
+    the whole ZIP+4, without the stroke."""
+    mask = _address([40, 42, 40, 41, 40])
+    x = _city_end() + 28 + 5 * 34 + 6
+    cv2.line(mask, (x, 380), (x + 14, 380), 255, 3)  # the hyphen
+    end = _zip_digits(mask, x + 26, [40, 41, 40, 42])
+    cv2.line(mask, (end + 2, 399), (end + 4, 383), 255, 3)  # the stroke, 2 px after
+    heights = _trailing_heights(mask)
+    assert len([h for h in heights if h > 30]) == 9, "the five and the four"
+    assert not [h for h in heights if 10 < h < 30], "not the stroke"
+
+
 def test_a_thick_blurred_loop_is_opened_again_from_the_grey_page() -> None:
     from digitocr.segment.blobs import components
     from digitocr.segment.digits import _reopen

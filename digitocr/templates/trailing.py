@@ -165,12 +165,18 @@ def _taller_tail(comps: list[npt.NDArray[Any]], typed: float) -> list[npt.NDArra
     group: list[npt.NDArray[Any]] = []
     rest = list(comps)
     # A stray mark after the ZIP, shorter than its digits and most of a digit's height
-    # away from them (a pen slip, a stroke of the stamp's cancellation).
+    # away from them (a pen slip, a stroke of the stamp's cancellation), or a thin
+    # stroke under 0.6 of their height however close (seed 2082's '13162-1093', a
+    # '(' just after it: no digit taller than the type ended the line, so the ZIP was
+    # looked for by gaps alone and read '11093').
     height = bottom - top
     while (
         len(rest) > 1
         and rest[-1][3] < 1.15 * typed
-        and rest[-1][0] - max(st[0] + st[2] for st in rest[:-1]) > 0.8 * height
+        and (
+            rest[-1][0] - max(st[0] + st[2] for st in rest[:-1]) > 0.8 * height
+            or (rest[-1][3] < 0.6 * height and rest[-1][2] < 0.5 * rest[-1][3])
+        )
     ):
         rest.pop()
     while rest:
