@@ -559,6 +559,30 @@ def test_a_one_joined_at_its_foot_to_the_next_digit_is_cut_off_as_a_guess(predic
     assert _labels(segment_field(_field(ink, "amount"), predictor), predictor) == [0]
 
 
+def test_a_one_with_its_foot_flicked_left_is_cut_off_the_digit_it_touches(predictor) -> None:
+    """A tall 1 whose foot flicks out four columns to the left, a 4's bar drawn on into
+    it: the 1 still stands at the blob's edge (seed 2084's form amount '14' read '4' at
+    1.0 and accepted: how far in the stroke may start grows with the digits' height)."""
+    from digitocr.segment.blobs import components
+    from digitocr.segment.normalize import normalize_digit
+    from digitocr.segment.split import _edge_one
+
+    ink = np.zeros((160, 240), np.uint8)
+    cv2.line(ink, (30, 50), (30, 128), 255, 12)  # the 1, 91 px tall with its foot
+    cv2.line(ink, (22, 128), (30, 110), 255, 4)  # the foot
+    cv2.putText(ink, "4", (48, 130), cv2.FONT_HERSHEY_SIMPLEX, 3.9, 255, 12)
+    cv2.line(ink, (30, 104), (60, 104), 255, 8)  # the 4's bar run on into the 1
+    (b,) = components(ink)
+    proj = (b.pix > 0).sum(axis=0)
+    assert int(np.argmax(proj >= 0.8 * b.h)) == 4, "the test needs the stroke 4 columns in"
+    cut = _edge_one(b, float(b.h), predictor)
+    assert cut is not None
+    assert [int(np.argmax(p)) for p in predictor([normalize_digit(q.crop()) for q in cut])] == [
+        1,
+        4,
+    ]
+
+
 def _one_touching_a_nine() -> np.ndarray:
     """'3 19 5 7': a '1' touching a '9', narrower than any split would look at."""
     ink = np.zeros((120, 400), np.uint8)

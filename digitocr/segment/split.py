@@ -156,20 +156,23 @@ def _split(
 
 
 def _edge_one(b: Blob, H: float, score: Scorer) -> list[Blob] | None:
-    """A straight full-height stroke at the left or right edge of `b`, joined to the rest
-    by a thin junction only (the ink drops under a third of the height within three
-    columns of it): that stroke and the rest, left to right, when the stroke reads as a
-    sure 1 and the rest, as tall, with the same loops and no such stroke on its side of
-    the cut, as a sure digit other than 1. A 0 with a straight side loses its loop cut
-    so, a 4, 6, 7 or 9 has no full-height rest, a 1's flag cut off its stem reads as a
-    1, and strokes side by side joined at their feet are one digit or a '11'."""
+    """A straight full-height stroke at the left or right edge of `b` (starting within
+    three columns of it, or 0.06 of a digit height: a tall 1's foot may flick out
+    further), joined to the rest by a thin junction only (the ink drops under a third of
+    the height within three columns of it): that stroke and the rest, left to right,
+    when the stroke reads as a sure 1 and the rest, as tall, with the same loops and no
+    such stroke on its side of the cut, as a sure digit other than 1. A 0 with a
+    straight side loses its loop cut so, a 4, 6, 7 or 9 has no full-height rest, a 1's
+    flag cut off its stem reads as a 1, and strokes side by side joined at their feet
+    are one digit or a '11'."""
     if b.h < 0.5 * H or b.w < 0.45 * H:
         return None
     proj = (b.pix > 0).sum(axis=0)
     n = len(proj)
     for side in (0, 1):
         p = proj if side == 0 else proj[::-1]
-        start = next((i for i in range(min(3, n)) if p[i] >= 0.8 * b.h), None)
+        edge = min(max(3, int(0.06 * H)), n)
+        start = next((i for i in range(edge) if p[i] >= 0.8 * b.h), None)
         if start is None:
             continue
         end = start
