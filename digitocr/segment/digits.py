@@ -341,7 +341,6 @@ def segment_field(
             # A cut that another cut reading other digits almost as surely rivals is a
             # guess too ('61' cut as '1' and a '2': the field reviewed, not accepted).
             parts = split(b, H, score, width, loose=field.kind == "date", close_calls=guessed)
-            parts = _seven_stems(b, parts, field, H, score, guessed)
             # Loops side by side cut apart and blobs read as not one digit cut in two:
             # not in dates, whose slashes touch their digits (a piece of one reads as a
             # 1), nor ZIPs: their formats know how many digits they lack, and `extra`
@@ -371,6 +370,8 @@ def segment_field(
                 return []
             items = seps + [(b, "") for b in forced]
     items.sort(key=lambda t: t[0].cx)
+    if not field.cells:
+        items = _seven_stems(items, field, H, score, guessed, split_out)
     if fuse_cents and score is not None:
         items = _fused_cents(items, field, H, score, guessed, 0.0 if anyhow else NOT_ONE)
     if fuse_pair and score is not None:
@@ -413,35 +414,39 @@ _BAR_REACH = 0.6
 
 
 def _seven_stems(
-    b: Blob,
-    parts: list[Blob],
+    items: list[tuple[Blob, str]],
     field: FieldCrop,
     H: float,
     score: Scorer | None,
     guessed: set[int],
-) -> list[Blob]:
-    """`parts` of `b` with the bar of a 7 given back to its stem.
+    split_out: set[int],
+) -> list[tuple[Blob, str]]:
+    """`items` with the bar of a 7 given back to its stem.
 
     Digits written touching at the top are cut where the ink is thinnest, and a 7 whose
     bar runs into the digit on its left ('77', '07', '27') keeps only its stem, read
-    unsure as a 1 (seeds 2068-2083's ZIPs, 7 fields; pipeline.py marks such a 1 as a
-    guess). Where the cut crosses the ink in the top third of the 1 only (a bar, not a
-    stroke down) and a cut further left, up to `_BAR_REACH` digit heights, reads the
-    right piece as a sure 7 and the left one as surely as the same digit it was (each as
-    the classifier reads it, from the grey page), the surest such cut is kept; a guess,
-    so reviewed. A 1 whose flag touches a 7 or a 1 keeps its cut: the left piece then
-    reads otherwise."""
-    if score is None or len(parts) < 2:
-        return parts
-    out = list(parts)
+    unsure as a 1 ('77484' read '71484'; pipeline.py marks such a 1 as a guess). Where
+    two neighbours were cut apart upright through ink (the first ends in the column the
+    second starts), joined along the top (ink in the top third of the 1 in the cut's
+    column, where a 7's bar runs), and a cut further left, up to `_BAR_REACH` digit
+    heights, reads the right piece as a sure 7 and the left one as surely as the same
+    digit it was (each as the classifier reads it, from the grey page), the surest such
+    cut is kept; a guess, so reviewed. A 1 read surely keeps its cut, and so does one
+    whose flag touches a 7 or a 1: the left piece then reads otherwise. Cuts of `split`
+    and of splits the format asked for alike (seeds 2064-2084: 4 ZIPs gained, a cheque
+    amount's '11' after a 4 whose top touched it lost, read '71')."""
+    if score is None:
+        return items
+    out = list(items)
     for k in range(1, len(out)):
-        a, c = out[k - 1], out[k]
-        if a.box[2] != c.box[0] or c.h < 0.6 * H:
-            continue  # not a vertical cut through ink (apart, or cut along the slant)
+        (a, sa), (c, sc) = out[k - 1], out[k]
+        if sa or sc or a.box[2] != c.box[0] or c.h < 0.6 * H:
+            continue  # not two digits cut upright through ink (apart, or along the slant)
+        b = union(a, c)
         x = c.box[0] - b.box[0]
         col = np.nonzero(b.pix[:, x])[0]
-        if col.size == 0 or b.box[1] + col.max() > c.box[1] + c.h / 3:
-            continue  # the cut crosses more than a stroke along the top
+        if col.size == 0 or b.box[1] + col.min() > c.box[1] + c.h / 3:
+            continue  # joined lower down, not along the top, where a 7's bar runs
         read = lambda p: score([normalize_digit(_shaded(p, field, H, score))])[0]  # noqa: E731
         pa, pc = read(a), read(c)
         left = int(pa.argmax())
@@ -464,8 +469,10 @@ def _seven_stems(
                 if best is None or sure > best[0]:
                     best = (sure, la, rc)
         if best is not None:
-            out[k - 1], out[k] = best[1], best[2]
+            out[k - 1], out[k] = (best[1], ""), (best[2], "")
             guessed.update((id(best[1]), id(best[2])))
+            if id(a) in split_out or id(c) in split_out:
+                split_out.update((id(best[1]), id(best[2])))
     return out
 
 
