@@ -442,23 +442,23 @@ def _seven_stems(
         (a, sa), (c, sc) = out[k - 1], out[k]
         if sa or sc or a.box[2] != c.box[0] or c.h < 0.6 * H:
             continue  # not two digits cut upright through ink (apart, or along the slant)
-        b = union(a, c)
+        b = union(a, c)  # a starts it: a's right edge is c's left
         x = c.box[0] - b.box[0]
         col = np.nonzero(b.pix[:, x])[0]
         if col.size == 0 or b.box[1] + col.min() > c.box[1] + c.h / 3:
             continue  # joined lower down, not along the top, where a 7's bar runs
-        read = lambda p: score([normalize_digit(_shaded(p, field, H, score))])[0]  # noqa: E731
-        pa, pc = read(a), read(c)
+        pa, pc = _read_shaded([a, c], field, H, score)
         left = int(pa.argmax())
         if int(pc.argmax()) != 1 or float(pc.max()) >= _STEM_ONE:
             continue
-        x0, x1 = a.box[0] - b.box[0], c.box[2] - b.box[0]
+        cuts = [
+            (la, rc)
+            for cx in range(max(1, x - int(_BAR_REACH * H)), x)
+            if (la := piece(b, 0, cx)) is not None and (rc := piece(b, cx, b.w)) is not None
+        ]
+        probs = _read_shaded([q for pair in cuts for q in pair], field, H, score)
         best: tuple[float, Blob, Blob] | None = None
-        for cx in range(max(x0 + 1, x - int(_BAR_REACH * H)), x):
-            la, rc = piece(b, x0, cx), piece(b, cx, x1)
-            if la is None or rc is None:
-                continue
-            pl, pr = read(la), read(rc)
+        for (la, rc), pl, pr in zip(cuts, probs[0::2], probs[1::2], strict=True):
             if (
                 int(pr.argmax()) == 7
                 and float(pr.max()) >= _STEM_ONE
@@ -474,6 +474,15 @@ def _seven_stems(
             if id(a) in split_out or id(c) in split_out:
                 split_out.update((id(best[1]), id(best[2])))
     return out
+
+
+def _read_shaded(
+    blobs: Sequence[Blob], field: FieldCrop, H: float, score: Scorer
+) -> npt.NDArray[Any]:
+    """The classifier's probabilities for `blobs` as it finally reads them (`_shaded`)."""
+    if not blobs:
+        return np.zeros((0, 10), np.float32)
+    return score([normalize_digit(_shaded(b, field, H, score)) for b in blobs])
 
 
 def _shaded(b: Blob, field: FieldCrop, H: float, score: Scorer | None) -> npt.NDArray[Any]:

@@ -169,9 +169,9 @@ def _edge_one(b: Blob, H: float, score: Scorer) -> list[Blob] | None:
         return None
     proj = (b.pix > 0).sum(axis=0)
     n = len(proj)
+    edge = min(max(3, int(0.06 * H)), n)  # how far in from the edge the stroke may start
     for side in (0, 1):
         p = proj if side == 0 else proj[::-1]
-        edge = min(max(3, int(0.06 * H)), n)
         start = next((i for i in range(edge) if p[i] >= 0.8 * b.h), None)
         if start is None:
             continue
