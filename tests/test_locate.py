@@ -387,6 +387,41 @@ def test_a_sevens_bar_cut_off_with_the_digit_it_touches_goes_back_to_its_stem(pr
     assert _seven_stems(parts, field, 76.0, predictor, set(), set()) == parts
 
 
+def test_a_twos_curled_foot_cut_off_as_a_digit_goes_back_to_the_two(predictor) -> None:
+    """A 2 whose foot runs on and curls up, cut at the valley before the curl: the curl
+    reads as a digit of its own ('427' read '4227'). It starts low, shorter than a
+    digit, its left half empty above: given back to the 2, a guess. '22' touching at
+    the first one's foot, cut there, stays two digits."""
+    from digitocr.segment.blobs import components, piece
+    from digitocr.segment.digits import _curled_feet, _read_shaded
+
+    def two(ink: np.ndarray, x0: int, curled: bool) -> None:
+        cv2.ellipse(ink, (x0 + 30, 45), (28, 24), 0, 180, 390, 255, 9)
+        cv2.line(ink, (x0 + 54, 57), (x0 + 2, 100), 255, 9)
+        cv2.line(ink, (x0 + 2, 100), (x0 + 70, 100), 255, 9)
+        if curled:
+            cv2.ellipse(ink, (x0 + 70, 70), (26, 30), 0, 0, 90, 255, 9)
+
+    ink = np.zeros((120, 260), np.uint8)
+    two(ink, 30, curled=True)
+    (b,) = components(ink)
+    field = _field(ink, "amount")
+    parts = [(piece(b, 0, 73), ""), (piece(b, 73, b.w), "")]
+    probs = _read_shaded([q for q, _ in parts], field, 90.0, predictor)
+    assert [int(np.argmax(p)) for p in probs] == [2, 1]  # the curl reads as a 1
+    guessed: set[int] = set()
+    ((joined, sep),) = _curled_feet(parts, field, 90.0, predictor, guessed)
+    assert joined.box == b.box and sep == "" and guessed == {id(joined)}
+    assert int(np.argmax(_read_shaded([joined], field, 90.0, predictor)[0])) == 2
+
+    ink = np.zeros((120, 260), np.uint8)
+    two(ink, 30, curled=False)
+    two(ink, 100, curled=False)
+    (b,) = components(ink)
+    parts = [(piece(b, 0, 75), ""), (piece(b, 75, b.w), "")]
+    assert _curled_feet(parts, _field(ink, "amount"), 90.0, predictor, set()) == parts
+
+
 def test_two_touching_ones_are_two_digits(predictor) -> None:
     ink = np.zeros((120, 300), np.uint8)
     cv2.putText(ink, "5", (10, 100), cv2.FONT_HERSHEY_SIMPLEX, 3, 255, 9)

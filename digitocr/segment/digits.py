@@ -372,6 +372,8 @@ def segment_field(
     items.sort(key=lambda t: t[0].cx)
     if not field.cells:
         items = _seven_stems(items, field, H, score, guessed, split_out)
+        if field.kind in _CUT_KINDS:
+            items = _curled_feet(items, field, H, score, guessed)
     if fuse_cents and score is not None:
         items = _fused_cents(items, field, H, score, guessed, 0.0 if anyhow else NOT_ONE)
     if fuse_pair and score is not None:
@@ -473,6 +475,64 @@ def _seven_stems(
             guessed.update((id(best[1]), id(best[2])))
             if id(a) in split_out or id(c) in split_out:
                 split_out.update((id(best[1]), id(best[2])))
+    return out
+
+
+# A piece cut off a 2's foot is shorter than a digit by this share of the digit height
+# at least, and starts this much lower than the 2 at least.
+_FOOT_SHORT = 0.15
+_FOOT_LOW = 0.1
+# Its left half holds no ink above this share of its height (a digit starts up there).
+_FOOT_EMPTY = 0.4
+
+
+def _curled_feet(
+    items: list[tuple[Blob, str]],
+    field: FieldCrop,
+    H: float,
+    score: Scorer | None,
+    guessed: set[int],
+) -> list[tuple[Blob, str]]:
+    """`items` with a 2's foot curled up at its end given back to the 2.
+
+    A 2 whose foot runs on and curls up into a tail is cut at the valley between the
+    two ('427' read '4227', the tail a 2 at 0.91): the piece on the right starts at the
+    bottom, where it joins the foot, and rises on its right, so it is shorter than a
+    digit, starts lower than the 2, and its left half holds no ink in the upper part,
+    where every digit written after another starts. Where two neighbours were cut
+    apart upright through ink, joined low down only, the right one so shaped, the left
+    read as a 2, and the two together read likeliest as a 2, they are one 2; a guess,
+    so reviewed. Fields whose format does not say how many digits they hold (a date's
+    count is mended by its format). Seeds 2064-2087: eight amounts read with a 2 too
+    many, all from one writer's 2 with a curled foot."""
+    if score is None:
+        return items
+    out = list(items)
+    k = 1
+    while k < len(out):
+        (a, sa), (c, sc) = out[k - 1], out[k]
+        k += 1
+        if (
+            sa
+            or sc
+            or a.box[2] != c.box[0]
+            or c.h > (1 - _FOOT_SHORT) * H
+            or c.box[1] - a.box[1] < _FOOT_LOW * H
+        ):
+            continue
+        left = np.flatnonzero((c.pix[:, : max(1, c.w // 2)] > 0).any(axis=1))
+        if left.size == 0 or left.min() < _FOOT_EMPTY * c.h:
+            continue  # ink high in its left half: a digit of its own
+        b = union(a, c)
+        col = np.flatnonzero(b.pix[:, c.box[0] - b.box[0]])
+        if col.size == 0 or b.box[1] + col.min() < a.box[1] + 0.5 * H:
+            continue  # joined high up: two digits touching, not a foot run on
+        pa, pb = _read_shaded([a, b], field, H, score)
+        if int(pa.argmax()) != 2 or int(pb.argmax()) != 2:
+            continue
+        out[k - 2 : k] = [(b, "")]
+        guessed.add(id(b))
+        k -= 1
     return out
 
 
