@@ -408,9 +408,10 @@ def missing_digits(
     `build_value`; `method` as for `is_valid`.
 
     A date has 6 or 8 digits: 5 or 7 crops lack one, unless a slash read as a '1' made
-    up the count; a date made plausible by taking crops for slashes, with fewer than 8
-    digits left of 7 or more, lacks one too, and so may one whose 7 crops made 8 digits
-    by zero-filling a one-digit day or month (the caller keeps the likelier reading).
+    up the count, and 5 to 7 do where one reads as hardly any digit; a date made
+    plausible by taking crops for slashes, with fewer than 8 digits left of 7 or more,
+    lacks one too, and so may one whose 7 crops made 8 digits by zero-filling a
+    one-digit day or month (the caller keeps the likelier reading).
     A US ZIP at the end of an address (`trailing`) read as five digits with a hyphen
     between them, one crop read as hardly any digit, is a ZIP+4 four short.
     """
@@ -447,6 +448,12 @@ def missing_digits(
             return 1
         if d == 6 and len(groups) == 3 and _year_unsure(items):
             return 2  # '2000' read as a 2 and one blob of three touching digits
+        if n == 6 and _hardly_a_digit(items):
+            # Six digits make a short date, but not with a crop read as hardly any digit:
+            # two touching digits more likely ('15/09/2011' read 15/09/20, its '11' a 0 at
+            # 0.002, its first 1 taken for a slash). The caller keeps the split reading
+            # only if it is a date.
+            return 1
     if (
         spec.type == "zip"
         and method == "trailing"

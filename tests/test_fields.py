@@ -237,6 +237,16 @@ def test_seven_crops_one_not_a_digit_lack_one_though_a_slash_made_up_the_count()
     assert missing_digits(s, read, build_value(s, read)) == 1
 
 
+def test_six_crops_one_hardly_a_digit_lack_one() -> None:
+    # '15/09/2011': the year's '11' written touching, read as a 0 at almost nothing (and
+    # the day's 1 taken for a slash): six digits make a date, but not with such a crop.
+    s = spec("date")
+    read = items("/5-09-200")
+    assert missing_digits(s, read, build_value(s, read)) == 0, "all sure: a short date"
+    read[-1] = Item("0", 0.002, False)
+    assert missing_digits(s, read, build_value(s, read)) == 1
+
+
 def test_nine_crops_and_no_date_with_one_hardly_a_digit_lack_one() -> None:
     # '07/01/2023': both slashes read as 1s, the touching '20' as a 6 at 0.01.
     s = spec("date")
