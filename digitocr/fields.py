@@ -380,6 +380,21 @@ def zip_after_state(spec: FieldSpec, value: str | None, method: str = "") -> str
     return value[2:] if value.isdigit() and len(value) == 7 else None
 
 
+def zip_after_mark(
+    spec: FieldSpec, items: Sequence[Item], value: str | None, method: str = ""
+) -> str | None:
+    """A US ZIP read at the end of an address line (`trailing`) with 6 digits and no
+    hyphen, the first read as hardly any digit: the state's letters, or a pen mark
+    across them, taken for one more digit ('TX 73612' read 273612, the 'TX' a 2 at
+    0.0). The last five; None for any other field."""
+    if spec.type != "zip" or method != "trailing" or not value:
+        return None
+    digits = [i for i in items if not i.separator]
+    if not (value.isdigit() and len(value) == 6 and len(digits) == 6):
+        return None
+    return value[1:] if digits[0].confidence < _NONE else None
+
+
 def without_lone_point(spec: FieldSpec, value: str | None) -> str | None:
     """An amount whose one point has a single digit after it ('50.1'): cents are two
     digits, so the point is a speck at the foot of the line (a crumb of a digit) or a
@@ -404,8 +419,9 @@ def missing_digits(
     spec: FieldSpec, items: Sequence[Item], value: str | None, method: str = ""
 ) -> int:
     """How many digits a field's pieces likely lack for its format: 0 when they have
-    enough, too many, or the format cannot tell (amounts). `value`: the pieces'
-    `build_value`; `method` as for `is_valid`.
+    enough, too many, or the format cannot tell (amounts, but for one whose one digit
+    after the point reads as hardly any digit: the cents touching). `value`: the
+    pieces' `build_value`; `method` as for `is_valid`.
 
     A date has 6 or 8 digits: 5 or 7 crops lack one, unless a slash read as a '1' made
     up the count, and 5 to 7 do where one reads as hardly any digit; a date made
@@ -465,6 +481,12 @@ def missing_digits(
         # and '439' each one blob), not a ZIP of five (nor a boxed code: Japan's has its
         # hyphen after three of seven).
         return 4
+    if spec.type == "amount" and without_lone_point(spec, value) is not None:
+        last = [i for i in items if not i.separator][-1]
+        if last.confidence < _NONE:
+            # One digit after the point, read as hardly any digit: the cents written
+            # touching, read as one ('3540.11' read 3540.1, its '11' a 1 at 0.002).
+            return 1
     if is_valid(spec, value, method):
         return 0
     want = spec.length[0] if spec.length else 0

@@ -29,6 +29,7 @@ from .fields import (
     slashes_plainly_read,
     surplus_digits,
     without_lone_point,
+    zip_after_mark,
     zip_after_state,
 )
 from .imaging.binarize import binarize, drop_scan_border, normalize_gray
@@ -223,7 +224,12 @@ def _read_one(
             loose = read(0, fuse=True, anyhow=True)
             if loose[0] != value and is_valid(spec, loose[0], how):
                 value, confidence, digits = loose[0], loose[1] * _FORCED, loose[2]
-    if not field.cells and surplus_digits(spec, items, value, how) == 1:
+    if (lead := zip_after_mark(spec, items, value, how)) is not None:
+        # A mark before a ZIP taken for a digit, and read as hardly any: the last five,
+        # a guess, so reviewed (joining it to the first digit, as below, loses that one).
+        value, digits = lead, digits[1:]
+        confidence = float(np.prod([d.confidence for d in digits])) * _FORCED
+    elif not field.cells and surplus_digits(spec, items, value, how) == 1:
         # One digit too many for a ZIP or a date (a 4 broken in two, a speck read as a
         # 1): join the neighbours that read surest as one digit, or else the next
         # surest, the surest valid reading; a guess, so reviewed.

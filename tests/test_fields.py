@@ -8,6 +8,7 @@ from digitocr.fields import (
     mixed_up,
     surplus_digits,
     without_lone_point,
+    zip_after_mark,
     zip_after_state,
 )
 from digitocr.templates.schema import FieldSpec, Locate
@@ -369,6 +370,32 @@ def test_a_us_zip_of_seven_digits_drops_the_state_read_as_two() -> None:
     assert zip_after_state(z, "82839", "trailing") is None
     assert zip_after_state(z, "82839-1234", "trailing") is None
     assert zip_after_state(spec("digits"), "0882839", "trailing") is None
+
+
+def test_a_us_zip_of_six_digits_drops_a_first_crop_read_as_hardly_any_digit() -> None:
+    """'TX 73612' read 273612 at the end of an address, the 'TX' (a pen mark across it)
+    a 2 at 0.0: the last five. A first digit read surely, a ZIP+4, a boxed code and
+    another field are left alone."""
+    z = spec("zip", (5, 9))
+    read = items("273612")
+    read[0] = Item("2", 0.0, False)
+    assert zip_after_mark(z, read, "273612", "trailing") == "73612"
+    assert zip_after_mark(z, items("273612"), "273612", "trailing") is None
+    assert zip_after_mark(z, read, "273612", "comb") is None
+    assert zip_after_mark(spec("digits"), read, "273612", "trailing") is None
+    plus4 = items("27361-2345")
+    plus4[0] = Item("2", 0.0, False)
+    assert zip_after_mark(z, plus4, "27361-2345", "trailing") is None
+
+
+def test_an_amount_with_one_digit_after_its_point_read_as_hardly_any_lacks_one() -> None:
+    # '3540.11': the cents' '11' written touching, read as a 1 at 0.002.
+    s = spec("amount")
+    read = items("3540.1")
+    assert missing_digits(s, read, build_value(s, read)) == 0, "a sure digit: a speck"
+    read[-1] = Item("1", 0.002, False)
+    assert missing_digits(s, read, build_value(s, read)) == 1
+    assert missing_digits(s, items("3540.11"), "3540.11") == 0
 
 
 @pytest.mark.parametrize(
