@@ -224,7 +224,7 @@ def _read_one(
             loose = read(0, fuse=True, anyhow=True)
             if loose[0] != value and is_valid(spec, loose[0], how):
                 value, confidence, digits = loose[0], loose[1] * _FORCED, loose[2]
-    if (lead := zip_after_mark(spec, items, value, how)) is not None:
+    if (lead := zip_after_mark(spec, items, value, how)) is not None and len(digits) == 6:
         # A mark before a ZIP taken for a digit, and read as hardly any: the last five,
         # a guess, so reviewed (joining it to the first digit, as below, loses that one).
         value, digits = lead, digits[1:]
