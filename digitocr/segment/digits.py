@@ -444,10 +444,9 @@ def _seven_stems(
         (a, sa), (c, sc) = out[k - 1], out[k]
         if sa or sc or a.box[2] != c.box[0] or c.h < 0.6 * H:
             continue  # not two digits cut upright through ink (apart, or along the slant)
-        b = union(a, c)  # a starts it: a's right edge is c's left
+        b, top = _joined_at(a, c)
         x = c.box[0] - b.box[0]
-        col = np.nonzero(b.pix[:, x])[0]
-        if col.size == 0 or b.box[1] + col.min() > c.box[1] + c.h / 3:
+        if top is None or top > c.box[1] + c.h / 3:
             continue  # joined lower down, not along the top, where a 7's bar runs
         pa, pc = _read_shaded([a, c], field, H, score)
         left = int(pa.argmax())
@@ -523,9 +522,8 @@ def _curled_feet(
         left = np.flatnonzero((c.pix[:, : max(1, c.w // 2)] > 0).any(axis=1))
         if left.size == 0 or left.min() < _FOOT_EMPTY * c.h:
             continue  # ink high in its left half: a digit of its own
-        b = union(a, c)
-        col = np.flatnonzero(b.pix[:, c.box[0] - b.box[0]])
-        if col.size == 0 or b.box[1] + col.min() < a.box[1] + 0.5 * H:
+        b, top = _joined_at(a, c)
+        if top is None or top < a.box[1] + 0.5 * H:
             continue  # joined high up: two digits touching, not a foot run on
         pa, pb = _read_shaded([a, b], field, H, score)
         if int(pa.argmax()) != 2 or int(pb.argmax()) != 2:
@@ -534,6 +532,15 @@ def _curled_feet(
         guessed.add(id(b))
         k -= 1
     return out
+
+
+def _joined_at(a: Blob, c: Blob) -> tuple[Blob, int | None]:
+    """Two neighbours cut apart upright (a's right edge is c's left) as one blob again,
+    and the highest row (field coordinates) of its ink in the column where c starts:
+    how high up the cut crossed ink; None where it crossed none."""
+    b = union(a, c)
+    col = np.flatnonzero(b.pix[:, c.box[0] - b.box[0]])
+    return b, (b.box[1] + int(col.min()) if col.size else None)
 
 
 def _read_shaded(
